@@ -1,0 +1,1 @@
+"""Pure scoring engine: rule sets as data, indicator values in, an explained result out."""

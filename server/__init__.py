@@ -1,0 +1,1 @@
+"""phuhop collection and review server (Litestar + Piccolo)."""

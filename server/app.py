@@ -1,0 +1,60 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from server.api import ROUTES as API_ROUTES
+from server.auth import SessionUserMiddleware
+from server.errors import EXCEPTION_HANDLERS
+from server.middleware import LanguageMiddleware, SecurityHeadersMiddleware
+from server.pages import ROUTES as PAGE_ROUTES
+from server.settings import get_settings
+from server.templating import template_config
+
+STATIC_DIRS = [Path(__file__).parent / "static", Path(__file__).parent.parent / "forms" / "static"]
+MACHINE_PATHS = ["/openrosa"]  # token-authenticated clients: no cookies, so no CSRF
+
+
+def create_app() -> Litestar:
+    settings = get_settings()
+    secret = settings.secret_key()
+    session = CookieBackendConfig(
+        secret=secret, key="phuhop_session", httponly=True, samesite="lax",
+        secure=settings.secure_cookies, max_age=60 * 60 * 24 * 30,
+    )
+    return Litestar(
+        route_handlers=[
+            *PAGE_ROUTES,
+            *API_ROUTES,
+            create_static_files_router(path="/static", directories=STATIC_DIRS, name="static"),
+        ],
+        middleware=[
+            SecurityHeadersMiddleware(),
+            session.middleware,
+            DefineMiddleware(SessionUserMiddleware, exclude=["^/static", "^/schema"]),
+            LanguageMiddleware(),
+        ],
+        csrf_config=CSRFConfig(
+            secret=secret.hex(), cookie_secure=settings.secure_cookies, cookie_samesite="lax",
+            exclude=MACHINE_PATHS,
+        ),
+        template_config=template_config(),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        openapi_config=OpenAPIConfig(
+            title="phuhop API", version="1", path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+            description="Submissions and forms of the child-friendly commune assessment.",
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+    )

@@ -1,0 +1,36 @@
+"""`phuhop migrate`, `phuhop serve`: set up the database and run the web server."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Apply database migrations (SQLite file under ./data, or PHUHOP_DATABASE_URL)."""
+    from server.migrate import migrate
+    from server.settings import get_settings
+
+    migrate()
+    click.echo(f"Database is up to date: {get_settings().database_url}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option("--no-migrate", is_flag=True, help="Do not apply migrations first.")
+def serve_command(host: str, port: int, workers: int, no_migrate: bool) -> None:
+    """Run the web server (uvicorn) with the phuhop application."""
+    import uvicorn
+
+    if not no_migrate:
+        from server.migrate import migrate
+
+        migrate()
+    click.echo(f"phuhop: http://{host}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", proxy_headers=True)
+
+
+COMMANDS = [migrate_command, serve_command]
