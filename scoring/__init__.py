@@ -1,1 +1,17 @@
-"""Pure scoring engine: rule sets as data, indicator values in, an explained result out."""
+"""Pure scoring engine: rule sets as data, indicator values in, an explained result out.
+
+No I/O beyond reading the packaged rule files: callers (CLI, server) bring the data and show
+the result.
+"""
+
+from scoring.engine import score, score_document
+from scoring.inputs import InputProblem, ScoringInputError
+from scoring.messages import COMMUNE_TYPE_LABELS, N_
+from scoring.result import ScoreResult
+from scoring.ruleset import (COMMUNE_TYPES, RuleFileError, RuleSet, UnknownRulesError, list_rules, load_rules,
+                             load_rules_file, parse_rules)
+
+__all__ = [
+    "COMMUNE_TYPE_LABELS", "COMMUNE_TYPES", "InputProblem", "N_", "RuleFileError", "RuleSet", "ScoreResult", "ScoringInputError",
+    "UnknownRulesError", "list_rules", "load_rules", "load_rules_file", "parse_rules", "score", "score_document",
+]

@@ -17,7 +17,7 @@ from server import audit
 from server.auth import unit_of
 from server.db import write_transaction
 from server.errors import FieldError, InputError
-from server.i18n import N_
+from server.i18n import N_, current_language, gettext
 from server.tables import Period, Submission, Unit, User
 
 
@@ -64,7 +64,7 @@ async def submit(user: User, *, uuid: UUID, form_id: str, form_version: int, ans
     form = _accepting_form(form_id, form_version)
     problems = validate(form, answers)
     if problems:
-        raise InputError([FieldError(f"answers.{p.field}", p.code, p.render_message(), {}) for p in problems])
+        raise InputError([FieldError(f"answers.{p.field}", p.code, p.render(gettext, current_language())) for p in problems])
     period = await _period_for(commune, form_id, form_version)
     row = Submission(uuid=uuid, form_id=form_id, form_version=form_version, commune=commune.id,
                      period=period.id if period else None, author=user.id, answers=clean(form, answers),

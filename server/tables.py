@@ -35,7 +35,7 @@ class Unit(Table, db=DB):
     name_ascii = Varchar(length=200, index=True)  # lower-case, no diacritics: for search
     kind = Varchar(length=16)  # province | district | commune
     level = Integer()
-    parent = ForeignKey("self", null=True, on_delete=OnDelete.restrict)
+    parent = ForeignKey("self", null=True, on_delete=OnDelete.restrict, index=True)
     path = Varchar(length=64, index=True)  # "/01/001/00001": ancestors' codes, for area checks
     commune_type = Varchar(length=32, null=True, default=None)  # scoring type of a commune
     lat = Float(null=True, default=None)

@@ -11,7 +11,7 @@ def test_start_page_offers_login_in_vietnamese(client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert "Đăng nhập" in response.text
-    assert 'name="csrf' in response.text  # the login form carries a CSRF token
+    assert 'name="_csrf_token"' in response.text  # the login form carries a CSRF token
 
 
 def test_start_page_in_english_when_the_browser_asks(client) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.params import FromPath
 from litestar import get
 from litestar.exceptions import NotFoundException
 from pydantic import BaseModel
@@ -26,7 +27,7 @@ async def list_forms() -> list[FormVersionSummary]:
 
 @get("/api/forms/{form_id:str}/{version:int}", summary="Fetch one form version (its whole definition)",
      tags=["forms"])
-async def get_form_version(form_id: str, version: int) -> dict[str, Any]:
+async def get_form_version(form_id: FromPath[str], version: FromPath[int]) -> dict[str, Any]:
     try:
         return form_registry.get_form(form_id, version).to_client_json()
     except form_registry.FormNotAccepted as missing:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import Parameter
+from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from server import submissions
@@ -40,7 +40,7 @@ class SubmissionOut(BaseModel):
 
 @post("/api/submissions", guards=[requires_login], summary="Submit a filled form", tags=["submissions"],
       status_code=201)
-async def create_submission(request: Request, data: SubmissionIn) -> Response[SubmissionOut]:
+async def create_submission(request: Request, data: JSONBody[SubmissionIn]) -> Response[SubmissionOut]:
     user = current_user(request)
     try:
         stored = await submissions.submit(
@@ -59,8 +59,8 @@ async def create_submission(request: Request, data: SubmissionIn) -> Response[Su
 @get("/api/submissions", guards=[requires_login], summary="List my submissions", tags=["submissions"])
 async def list_submissions(
     request: Request,
-    limit: Annotated[int, Parameter(ge=1, le=200, required=False)] = 50,
-    offset: Annotated[int, Parameter(ge=0, required=False)] = 0,
+    limit: Annotated[int, QueryParameter(ge=1, le=200, required=False)] = 50,
+    offset: Annotated[int, QueryParameter(ge=0, required=False)] = 0,
 ) -> list[SubmissionOut]:
     rows = await submissions.list_for(current_user(request), limit=limit, offset=offset)
     return [SubmissionOut(uuid=r["uuid"], form_id=r["form_id"], form_version=r["form_version"],

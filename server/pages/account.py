@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
@@ -39,7 +39,7 @@ async def home(request: Request) -> Template | Redirect:
 
 
 @get("/login", name="login", include_in_schema=False)
-async def login_page(request: Request, next_: Annotated[str, Parameter(query="next", required=False)] = "") -> Template:
+async def login_page(request: Request, next_: Annotated[str, QueryParameter(name="next", required=False)] = "") -> Template:
     return Template("login.html", context={"form": LoginForm(next=_safe_next(next_)), "error": None})
 
 

@@ -6,6 +6,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
+from litestar.params import FromPath
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
@@ -58,7 +59,7 @@ async def my_commune(request: Request) -> Template:
 
 
 @get("/my/forms/{form_id:str}/{version:int}", name="fill", guards=[requires_login], include_in_schema=False)
-async def fill_form(request: Request, form_id: str, version: int) -> Template:
+async def fill_form(request: Request, form_id: FromPath[str], version: FromPath[int]) -> Template:
     try:
         form = form_registry.get_form(form_id, version)
     except form_registry.FormNotAccepted as missing:

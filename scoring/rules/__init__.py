@@ -1,0 +1,1 @@
+"""The packaged rule files (one YAML file per decision); data only."""
