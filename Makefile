@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Migrates ./data/phuhop.db, loads a real province with demo accounts and submissions, serves on :8000.
 demo: install
-	@for f in examples/*.json; do echo "== $$f"; $(BIN)/phuhop score --rules vn-2019 --format table $$f || true; done
+	$(BIN)/phuhop demo --host 127.0.0.1 --port 8000
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -8,6 +8,8 @@ load (old submissions still need them) but are refused for new submissions.
 
 from __future__ import annotations
 
+import os
+
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -99,7 +101,9 @@ def _check_renames(registry: Registry) -> None:
 
 @lru_cache(maxsize=1)
 def default_registry() -> Registry:
-    return load_all()
+    """The shipped definitions, or a deployment's own folder of them (PHUHOP_FORMS_DIR)."""
+    folder = os.environ.get("PHUHOP_FORMS_DIR")
+    return load_all(Path(folder)) if folder else load_all()
 
 
 def list_forms() -> list[FormVersion]:

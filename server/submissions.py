@@ -104,7 +104,7 @@ def _accepting_form(form_id: str, form_version: int):
 async def _period_for(commune: Unit, form_id: str, form_version: int) -> Period | None:
     """The open period of the commune's registry that accepts this form version (any, if it lists none)."""
     periods = await Period.objects().where((Period.active == True) & (Period.unit_set == commune.unit_set)).order_by(  # noqa: E712
-        Period.id, ascending=False)
+        Period.id, ascending=False).output(load_json=True)
     for period in periods:
         accepted = (period.form_versions or {}).get(form_id)
         if not period.form_versions or (accepted and form_version in accepted):

@@ -24,7 +24,7 @@
     (children || []).forEach(function (child) { if (child) { node.append(child); } });
     return node;
   }
-  function fieldId(field, suffix) { return "f-" + field.key + (suffix ? "-" + suffix : ""); }
+  function fieldId(field, suffix) { return "f-" + field.key + (suffix === undefined ? "" : "-" + suffix); }
 
   function setAnswer(key, value) {
     if (value === "" || value === null || value === undefined || (Array.isArray(value) && !value.length)) {

@@ -1,0 +1,60 @@
+"""The demo loader (what `make demo` runs) and the sample answers it is built from."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from click.testing import CliRunner
+
+from forms import registry as form_registry
+from forms.validate import validate
+from server.cli import main
+from server.demo import DEMO_PASSWORD, load_demo
+from server.samples import sample_answers
+from server.tables import Period, Submission, Unit, User
+
+
+def test_sample_answers_are_valid_for_every_form_version() -> None:
+    rng = random.Random(7)
+    for form in form_registry.list_forms():
+        for _ in range(50):
+            answers = sample_answers(form, rng, near=(21.27, 106.19))
+            assert validate(form, answers) == [], (form.form_id, form.version, answers)
+
+
+def test_the_demo_loads_a_real_province_once(db) -> None:
+    lines: list[str] = []
+    summary = asyncio.run(load_demo(communes_with_data=3, progress=lines.append))
+    assert summary.province == "Tỉnh Bắc Ninh" and summary.communes == 99 and not summary.already_loaded
+    assert Unit.count().where(Unit.kind == "commune").run_sync() == 99
+    assert summary.submissions == Submission.count().run_sync() > 3 * 6
+    assert len(lines) == 3 and lines[-1].startswith("3/3 ")
+    period = Period.objects().first().output(load_json=True).run_sync()
+    assert period.rule_set == "vn-2019" and period.form_versions["commune-annual"] == [1]
+    assert Submission.count().where(Submission.period == period.id).run_sync() == summary.submissions
+    assert Submission.count().where(Submission.form_id == "commune-annual").run_sync() == 3
+    assert {u["username"] for u in User.select(User.username).run_sync()} >= {"admin", "tham.dinh", "cong.tac.vien"}
+
+    again = asyncio.run(load_demo(communes_with_data=3))
+    assert again.already_loaded and Submission.count().run_sync() == summary.submissions
+
+
+def test_demo_command_prints_the_accounts_and_the_demo_logs_in(db) -> None:
+    result = CliRunner().invoke(main, ["demo", "--no-serve", "--communes", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"password {DEMO_PASSWORD}" in result.stdout and "cong.tac.vien" in result.stdout
+    bad = CliRunner().invoke(main, ["demo", "--no-serve", "--province", "atlantis"])
+    assert bad.exit_code == 2 and "'atlantis'" in bad.output
+
+    from litestar.testing import TestClient
+
+    from server.app import create_app
+
+    with TestClient(app=create_app(), base_url="http://127.0.0.1:8000") as client:
+        start = client.get("/")
+        assert "Đăng nhập" in client.get(start.url).text
+        client.get("/login")
+        response = client.post("/login", data={"username": "cong.tac.vien", "password": DEMO_PASSWORD},
+                               headers={"x-csrftoken": client.cookies.get("csrftoken")})
+        assert response.status_code == 200 and "Phường Bắc Giang" in response.text
