@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench catalogs clean
+.PHONY: install demo test bench bench-load bench-faults catalogs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,23 @@ demo: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
+# Every benchmark; the figures and their commands are recorded in bench/RESULTS.md.
+bench: install bench-load
 	$(BIN)/python bench/score_batch.py
+	$(BIN)/python bench/review_country.py
+	$(BIN)/python bench/maps.py
+
+# A real `phuhop serve --workers 2` on 127.0.0.1: phones submitting, reviewers and the public browsing.
+# SQLite by default; BENCH_PG=postgresql://… also runs it on that (dropped and rebuilt!) database.
+bench-load: install
+	$(BIN)/python bench/submit_load.py --phones 8 --reviewers 0 --public 0 --seconds 20
+	$(BIN)/python bench/submit_load.py --phones 32 --reviewers 4 --public 4 --seconds 20
+	test -z "$(BENCH_PG)" || PHUHOP_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/submit_load.py --phones 32 --seconds 20
+
+# SIGKILL x20 under load and dropped connections (SQLite); diskfull needs root (tmpfs mount).
+bench-faults: install
+	$(BIN)/python bench/faults.py kill --kills 20
+	$(BIN)/python bench/faults.py drop --drops 200
 
 # Re-extract every message and merge it into the vi and en catalogs (then translate the new ones).
 catalogs: install

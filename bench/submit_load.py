@@ -1,11 +1,16 @@
-"""Submission throughput: many concurrent phones POST to a real server process on 127.0.0.1.
+"""Load: many phones submitting, reviewers browsing and the public reading, against a real server.
 
-Usage: python bench/submit_load.py [--clients 32] [--seconds 10] [--workers 2]
-       (PHUHOP_DATABASE_URL selects the engine, as for the server; default a fresh SQLite file.)
+Usage: python bench/submit_load.py [--phones 64] [--reviewers 4] [--public 4] [--seconds 20] [--workers 2]
+       PHUHOP_DATABASE_URL selects the engine, as for the server (default: a fresh SQLite file in a
+       temporary directory; a PostgreSQL database named there is DROPPED and rebuilt).
 
-Each client logs in as its own collaborator, then submits play-area forms back to back; one in
-ten submissions is sent twice (a retry) to check that duplicates are stored once. Prints
-submissions/s, p50/p99 latency, and the stored-versus-acknowledged check.
+`phuhop serve --workers N` (uvicorn) runs on 127.0.0.1 in its own processes. Each phone is an
+httpx client logged in as the collaborator of its own commune; it posts valid answers
+(`server.samples.sample_answers`) to /api/submissions with a fresh UUID, and sends one in ten
+twice (a retry) to check that a retry stores nothing new. Reviewers open the review queue and
+commune pages; the public opens /public pages when the app has them. Prints requests/s and
+p50/p99/max latency per endpoint, then checks the database: every acknowledged UUID stored
+exactly once.
 """
 
 from __future__ import annotations
@@ -13,111 +18,273 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
+import random
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-password"
+SUBMIT = "POST /api/submissions"
 
 
-def prepare(clients: int) -> None:
-    """Migrate a fresh database and make one collaborator per client, each in its own commune."""
+def configure() -> Path:
+    """Environment for the server and for this process (the engine is built from it at import)."""
+    data_dir = Path(os.environ.get("PHUHOP_DATA_DIR") or tempfile.mkdtemp(prefix="phuhop-bench-"))
+    os.environ["PHUHOP_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("PHUHOP_DATABASE_URL", f"sqlite:///{data_dir / 'bench.db'}")
+    os.environ.setdefault("PHUHOP_SECRET_KEY", "bench-secret")
+    sys.path.insert(0, str(ROOT))
+    return data_dir
+
+
+def engine_name() -> str:
+    return "postgres" if os.environ["PHUHOP_DATABASE_URL"].startswith("postgres") else "sqlite"
+
+
+def prepare(phones: int, reviewers: int) -> dict:
+    """A fresh migrated database: one province, a commune and a collaborator per phone, reviewers, a period."""
     from server.migrate import migrate
-    from server.testing import drop_all_tables, make_load_world
+    from server.testing import drop_all_tables
 
     drop_all_tables()
     migrate()
-    make_load_world(clients, password="bench-password")
+    return asyncio.run(_load_world(phones, reviewers))
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers), "--no-migrate"],
-        env=os.environ.copy(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+async def _load_world(phones: int, reviewers: int) -> dict:
+    from server import audit
+    from server.auth import hash_password
+    from server.db import write_transaction
+    from server.registry import fold
+    from server.tables import Period, Unit, User
+
+    password_hash = hash_password(PASSWORD)  # one hash for every account: argon2 is slow on purpose
+    async with write_transaction():
+        province = Unit(key="2025:01", unit_set="2025", code="01", name="Thành phố Hà Nội", name_ascii=fold("Thành phố Hà Nội"),
+                        kind="province", level=1, path="/01", lat=21.03, lon=105.85)
+        await province.save()
+        communes = []
+        for index in range(phones):
+            code = f"{index + 1:05d}"
+            name = f"Phường Thử {index + 1}"
+            commune = Unit(key=f"2025:{code}", unit_set="2025", code=code, name=name, name_ascii=fold(name),
+                           kind="commune", level=2, parent=province.id, path=f"/01/{code}", commune_type="other",
+                           lat=21.0 + index / 1000, lon=105.8)
+            await commune.save()
+            communes.append(code)
+            await User(username=f"load{index}", password_hash=password_hash, role="collaborator",
+                       display_name=f"load{index}", unit=commune.id).save()
+        for index in range(reviewers):
+            await User(username=f"review{index}", password_hash=password_hash, role="reviewer",
+                       display_name=f"review{index}", unit=province.id).save()
+        period = Period(name="Đánh giá năm 2026", year=2026, rule_set="vn-2019", unit_set="2025", form_versions={},
+                        opens_on="2026-01-01", closes_on="2026-12-31")
+        await period.save()
+        await audit.record("bench_world_created", "bench", username="bench", after={"phones": phones})
+    return {"communes": communes, "period": period.id}
+
+
+def start_server(port: int, workers: int, log: Path) -> subprocess.Popen:
     import urllib.request
 
-    for _ in range(100):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers), "--no-migrate"],
+        env=os.environ.copy(), cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=1)
             return process
         except OSError:
+            if process.poll() is not None:
+                break
             time.sleep(0.2)
     process.kill()
-    raise SystemExit("server did not start")
+    raise SystemExit(f"server did not start: see {log}")
 
 
-async def phone(base: str, index: int, until: float, latencies: list[float], acked: set[str]) -> int:
+@dataclass
+class Tally:
+    """Latencies and statuses per endpoint label, and the UUIDs the server acknowledged."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    acked: set[str] = field(default_factory=set)
+    new: int = 0
+    retries: int = 0
+
+    def note(self, label: str, started: float, status: int) -> None:
+        self.latencies[label].append(time.perf_counter() - started)
+        self.statuses[label][status] += 1
+
+
+async def logged_in(base: str, username: str):
     import httpx
 
-    from server.testing import sample_answers
+    http = httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=2))
+    await http.get("/login")
+    token = http.cookies["csrftoken"]
+    response = await http.post("/login", data={"username": username, "password": PASSWORD},
+                               headers={"x-csrftoken": token})
+    if response.status_code not in (200, 303):
+        raise SystemExit(f"login of {username} failed: {response.status_code}")
+    http.headers["x-csrftoken"] = token
+    return http
 
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        await http.get("/login")
-        token = http.cookies["csrftoken"]
-        response = await http.post("/login", data={"username": f"load{index}", "password": "bench-password"},
-                                   headers={"x-csrftoken": token})
-        assert response.status_code in (303, 200), response.status_code
+
+async def phone(base: str, index: int, until: float, tally: Tally) -> None:
+    from forms import registry as form_registry
+    from server.samples import sample_answers
+
+    forms = [form for form in form_registry.list_forms() if form.status == "published"]
+    rng = random.Random(index)
+    # Phones arrive over a second, not in one burst: a burst lets the first uvicorn worker to wake
+    # accept every keep-alive connection, and the other workers idle for the whole run.
+    await asyncio.sleep(rng.uniform(0, 1))
+    http = await logged_in(base, f"load{index}")
+    try:
         sent = 0
         while time.monotonic() < until:
-            body = {"uuid": str(uuid.uuid4()), "form_id": "play-area", "form_version": 1,
-                    "answers": sample_answers("play-area", sent)}
+            form = rng.choice(forms)
+            body = {"uuid": str(uuid.uuid4()), "form_id": form.form_id, "form_version": form.version,
+                    "answers": sample_answers(form, rng)}
             for attempt in range(2 if sent % 10 == 0 else 1):
-                start = time.perf_counter()
-                response = await http.post("/api/submissions", json=body, headers={"x-csrftoken": token})
-                latencies.append(time.perf_counter() - start)
-                if response.status_code not in (200, 201):
-                    raise SystemExit(f"unexpected {response.status_code}: {response.text[:300]}")
-                acked.add(body["uuid"])
+                started = time.perf_counter()
+                response = await http.post("/api/submissions", json=body)
+                tally.note(SUBMIT, started, response.status_code)
+                expected = 201 if attempt == 0 else 200
+                if response.status_code != expected:
+                    raise SystemExit(f"phone {index}: {response.status_code} (wanted {expected}): {response.text[:300]}")
+                tally.acked.add(body["uuid"])
+                if attempt:
+                    tally.retries += 1
+                else:
+                    tally.new += 1
             sent += 1
-        return sent
+    finally:
+        await http.aclose()
 
 
-async def drive(base: str, clients: int, seconds: float) -> tuple[int, list[float], set[str], float]:
-    latencies: list[float] = []
-    acked: set[str] = set()
-    start = time.monotonic()
-    counts = await asyncio.gather(*(phone(base, i, start + seconds, latencies, acked) for i in range(clients)))
-    return sum(counts), latencies, acked, time.monotonic() - start
+async def browser(base: str, username: str | None, urls: list[tuple[str, str]], until: float, tally: Tally,
+                  seed: int) -> None:
+    """A reviewer (or the public, without a login) opening pages with a short pause, as a person does."""
+    import httpx
+
+    rng = random.Random(seed)
+    http = await logged_in(base, username) if username else httpx.AsyncClient(base_url=base, timeout=30)
+    try:
+        while time.monotonic() < until:
+            label, url = rng.choice(urls)
+            started = time.perf_counter()
+            response = await http.get(url)
+            tally.note(label, started, response.status_code)
+            await asyncio.sleep(rng.uniform(0.05, 0.2))
+    finally:
+        await http.aclose()
+
+
+async def available(base: str, username: str | None, candidates: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pages of this build that answer 200 (review and public pages arrive with their features)."""
+    import httpx
+
+    http = await logged_in(base, username) if username else httpx.AsyncClient(base_url=base, timeout=30)
+    try:
+        return [(label, url) for label, url in candidates if (await http.get(url)).status_code == 200]
+    finally:
+        await http.aclose()
+
+
+async def drive(base: str, args: argparse.Namespace, world: dict) -> tuple[Tally, float]:
+    tally = Tally()
+    period, communes = world["period"], world["communes"]
+    reviewer_pages = [("GET /review", "/review"), ("GET /review/{period}/dashboard", f"/review/{period}/dashboard")] + [
+        ("GET /review/{period}/{code}", f"/review/{period}/{code}") for code in communes[:20]]
+    public_pages = [("GET /public", "/public"), ("GET /public/{period}", f"/public/{period}")] + [
+        ("GET /public/{period}/communes/{code}", f"/public/{period}/communes/{code}") for code in communes[:20]]
+    reviewer_pages = await available(base, "review0", reviewer_pages) if args.reviewers else []
+    public_pages = await available(base, None, public_pages) if args.public else []
+    started = time.monotonic()
+    until = started + args.seconds
+    tasks = [phone(base, i, until, tally) for i in range(args.phones)]
+    if reviewer_pages:
+        tasks += [browser(base, f"review{i}", reviewer_pages, until, tally, i) for i in range(args.reviewers)]
+    if public_pages:
+        tasks += [browser(base, None, public_pages, until, tally, 100 + i) for i in range(args.public)]
+    await asyncio.gather(*tasks)
+    return tally, time.monotonic() - started
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def report(tally: Tally, elapsed: float, args: argparse.Namespace) -> None:
+    print(f"engine={engine_name()} workers={args.workers} phones={args.phones} reviewers={args.reviewers} "
+          f"public={args.public} seconds={elapsed:.1f}")
+    print(f"{'endpoint':42} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}  statuses")
+    for label in sorted(tally.latencies):
+        ordered = sorted(tally.latencies[label])
+        statuses = " ".join(f"{code}×{count}" for code, count in sorted(tally.statuses[label].items()))
+        print(f"{label:42} {len(ordered):8} {len(ordered) / elapsed:7.0f} {percentile(ordered, 0.5) * 1000:7.1f} "
+              f"{percentile(ordered, 0.99) * 1000:7.1f} {ordered[-1] * 1000:7.1f}  {statuses}")
+    print(f"new submissions: {tally.new} in {elapsed:.1f} s = {tally.new / elapsed:.0f}/s "
+          f"(+ {tally.retries} retries answered as duplicates)")
+
+
+def check_stored(acked: set[str]) -> tuple[int, int, int]:
+    """(lost, duplicates, stored): every acknowledged UUID must be in the database exactly once."""
+    from server.tables import Submission
+
+    rows = Submission.select(Submission.uuid).run_sync()
+    stored = [str(row["uuid"]) for row in rows]
+    return len(acked - set(stored)), len(stored) - len(set(stored)), len(stored)
+
+
+def integrity() -> str:
+    from server.settings import get_settings
+
+    settings = get_settings()
+    if not settings.is_sqlite:
+        return "n/a (PostgreSQL)"
+    import sqlite3
+
+    conn = sqlite3.connect(settings.sqlite_path)
+    try:
+        return ", ".join(row[0] for row in conn.execute("PRAGMA integrity_check"))
+    finally:
+        conn.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--phones", type=int, default=64)
+    parser.add_argument("--reviewers", type=int, default=4)
+    parser.add_argument("--public", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="phuhop-bench-"))
-    os.environ.setdefault("PHUHOP_DATA_DIR", str(data_dir))
-    os.environ.setdefault("PHUHOP_DATABASE_URL", f"sqlite:///{data_dir / 'bench.db'}")
-    os.environ.setdefault("PHUHOP_SECRET_KEY", "bench-secret")
-    sys.path.insert(0, str(ROOT))
-    prepare(args.clients)
-    server = start_server(args.port, args.workers)
+    data_dir = configure()
+    world = prepare(args.phones, args.reviewers)
+    server = start_server(args.port, args.workers, data_dir / "server.log")
     try:
-        sent, latencies, acked, elapsed = asyncio.run(drive(f"http://127.0.0.1:{args.port}", args.clients, args.seconds))
+        tally, elapsed = asyncio.run(drive(f"http://127.0.0.1:{args.port}", args, world))
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-    from server.tables import Submission
-
-    stored = Submission.count().run_sync()
-    distinct = len({str(row["uuid"]) for row in Submission.select(Submission.uuid).run_sync()})
-    latencies.sort()
-    engine = "postgres" if os.environ["PHUHOP_DATABASE_URL"].startswith("postgres") else "sqlite"
-    print(f"engine={engine} workers={args.workers} clients={args.clients} seconds={elapsed:.1f}")
-    print(f"submissions: {sent} new + {len(latencies) - sent} retries in {elapsed:.1f} s "
-          f"= {sent / elapsed:.0f} new submissions/s ({len(latencies) / elapsed:.0f} requests/s)")
-    print(f"latency p50={statistics.median(latencies) * 1000:.1f} ms "
-          f"p99={latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms max={latencies[-1] * 1000:.1f} ms")
-    print(f"acknowledged={len(acked)} stored={stored} distinct={distinct} "
-          f"lost={len(acked - {str(r['uuid']) for r in Submission.select(Submission.uuid).run_sync()})} "
-          f"duplicates={stored - distinct}")
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    report(tally, elapsed, args)
+    lost, duplicates, stored = check_stored(tally.acked)
+    print(f"acknowledged={len(tally.acked)} stored={stored} lost={lost} duplicates={duplicates} "
+          f"integrity_check={integrity()}")
+    if lost or duplicates:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

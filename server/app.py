@@ -15,9 +15,11 @@ from litestar.static_files import create_static_files_router
 
 from server.api import ROUTES as API_ROUTES
 from server.auth import SessionUserMiddleware
+from server.db import close_pool, open_pool
 from server.errors import EXCEPTION_HANDLERS
-from server.middleware import LanguageMiddleware, SecurityHeadersMiddleware
+from server.middleware import LanguageMiddleware, add_security_headers
 from server.pages import ROUTES as PAGE_ROUTES
+from server.requests import SafeRequest, sane_static_path
 from server.settings import get_settings
 from server.templating import template_config
 
@@ -36,10 +38,10 @@ def create_app() -> Litestar:
         route_handlers=[
             *PAGE_ROUTES,
             *API_ROUTES,
-            create_static_files_router(path="/static", directories=STATIC_DIRS, name="static"),
+            create_static_files_router(path="/static", directories=STATIC_DIRS, name="static",
+                                       guards=[sane_static_path]),
         ],
         middleware=[
-            SecurityHeadersMiddleware(),
             session.middleware,
             DefineMiddleware(SessionUserMiddleware, exclude=["^/static", "^/schema"]),
             LanguageMiddleware(),
@@ -56,5 +58,9 @@ def create_app() -> Litestar:
             description="Submissions and forms of the child-friendly commune assessment.",
         ),
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_security_headers],
+        on_startup=[open_pool],
+        on_shutdown=[close_pool],
+        request_class=SafeRequest,
         request_max_body_size=settings.max_body_bytes,
     )

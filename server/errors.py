@@ -5,14 +5,18 @@ Every message is a msgid translated into the request's language here, at the edg
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from asyncpg.exceptions import DataError as PostgresDataError
+from asyncpg.exceptions import DiskFullError as PostgresDiskFull
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
+    NotFoundException,
     PermissionDeniedException,
     ValidationException,
 )
@@ -46,6 +50,8 @@ class InputError(HTTPException):
         self.errors = errors
 
 
+STORAGE_FULL = N_("The server's storage is full: nothing was stored. The form stays on your phone; "
+                  "send it again later.")
 STATUS_MESSAGES = {
     400: N_("The request could not be understood."),
     401: N_("Please log in."),
@@ -56,6 +62,7 @@ STATUS_MESSAGES = {
     413: N_("The data sent is too large."),
     429: N_("Too many requests. Please wait a moment and try again."),
     500: N_("Something went wrong on the server. Your data was not changed; please try again."),
+    507: STORAGE_FULL,
 }
 
 
@@ -101,5 +108,22 @@ def handle_exception(request: Request, exc: Exception) -> Response:
                     status_code=status)
 
 
+def handle_out_of_range(request: Request, exc: Exception) -> Response:
+    """A number in the URL too large for the database's integer (SQLite: OverflowError, PostgreSQL:
+    asyncpg's DataError) names nothing that can exist: 404, not 500."""
+    return handle_exception(request, NotFoundException())
+
+
+def handle_storage_full(request: Request, exc: Exception) -> Response:
+    """The database's disk is full: 507 with a message that says so (the phone keeps the form and resends).
+
+    Other database errors are real bugs and stay 500s."""
+    if isinstance(exc, sqlite3.OperationalError) and "full" not in str(exc):
+        return handle_exception(request, exc)
+    request.logger.error("database storage is full: %s", exc)
+    return handle_exception(request, HTTPException(detail=STORAGE_FULL, status_code=507))
+
 EXCEPTION_HANDLERS = {HTTPException: handle_exception, Exception: handle_exception,
-                      PermissionDeniedException: handle_exception}
+                      PermissionDeniedException: handle_exception, OverflowError: handle_out_of_range,
+                      PostgresDataError: handle_out_of_range, sqlite3.OperationalError: handle_storage_full,
+                      PostgresDiskFull: handle_storage_full}

@@ -39,18 +39,13 @@ class LanguageMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send)
 
 
-class SecurityHeadersMiddleware(ASGIMiddleware):
-    scopes = (ScopeType.HTTP,)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await next_app(scope, receive, send_with_headers)
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: it sees every response, also the 404/405 that Litestar's router answers
+    before any middleware runs (a middleware left those without CSP and frame-ancestors)."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            headers.setdefault(name, value)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -15,7 +15,7 @@ from forms import registry as form_registry
 from forms.validate import clean, validate
 from server import audit
 from server.auth import unit_of
-from server.db import write_transaction
+from server.db import write_atomically
 from server.errors import FieldError, InputError
 from server.i18n import N_, current_language, gettext
 from server.tables import Period, Submission, Unit, User
@@ -58,23 +58,32 @@ async def submit(user: User, *, uuid: UUID, form_id: str, form_version: int, ans
                  source: str = "web", ip: str | None = None) -> Stored:
     """Validate and store one submission, or return the stored one for a known UUID."""
     commune = await commune_for(user, commune_code)
-    existing = await Submission.objects().where(Submission.uuid == uuid).first()
-    if existing is not None:
-        return _same_or_conflict(existing, user, commune, form_id, form_version)
-    form = _accepting_form(form_id, form_version)
-    problems = validate(form, answers)
-    if problems:
-        raise InputError([FieldError(f"answers.{p.field}", p.code, p.render(gettext, current_language())) for p in problems])
+    # A new UUID is the common case: no look-up first. A known one is found when its insert
+    # fails on the unique index, or here when a resend no longer validates (its form retired since).
+    try:
+        form = _accepting_form(form_id, form_version)
+        problems = validate(form, answers)
+        if problems:
+            raise InputError([FieldError(f"answers.{p.field}", p.code, p.render(gettext, current_language()))
+                              for p in problems])
+    except InputError:
+        existing = await Submission.objects().where(Submission.uuid == uuid).first()
+        if existing is not None:
+            return _same_or_conflict(existing, user, commune, form_id, form_version)
+        raise
     period = await _period_for(commune, form_id, form_version)
     row = Submission(uuid=uuid, form_id=form_id, form_version=form_version, commune=commune.id,
                      period=period.id if period else None, author=user.id, answers=clean(form, answers),
                      source=source,
                      client_created_at=client_created_at.isoformat() if client_created_at else None)
     try:
-        async with write_transaction():
-            await row.save()
-            await audit.record("submission_stored", "submission", uuid, user=user, ip=ip,
-                               after={"form": form_id, "version": form_version, "commune": commune.code})
+        # One atomic write (on SQLite: the writer thread's next group commit), audit row included.
+        [inserted, _] = await write_atomically(
+            Submission.insert(row),
+            audit.entry("submission_stored", "submission", uuid, user=user, ip=ip,
+                        after={"form": form_id, "version": form_version, "commune": commune.code}))
+        row.id = inserted[0]["id"]
+        row._exists_in_db = True
     except Exception:
         # Two sends of one UUID raced: the unique index let one in; answer the other as a duplicate.
         existing = await Submission.objects().where(Submission.uuid == uuid).first()

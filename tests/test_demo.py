@@ -12,7 +12,7 @@ from forms.validate import validate
 from server.cli import main
 from server.demo import DEMO_PASSWORD, load_demo
 from server.samples import sample_answers
-from server.tables import Period, Submission, Unit, User
+from server.tables import Assessment, CertificationList, Period, Submission, Unit, User
 
 
 def test_sample_answers_are_valid_for_every_form_version() -> None:
@@ -25,18 +25,23 @@ def test_sample_answers_are_valid_for_every_form_version() -> None:
 
 def test_the_demo_loads_a_real_province_once(db) -> None:
     lines: list[str] = []
-    summary = asyncio.run(load_demo(communes_with_data=3, progress=lines.append))
+    summary = asyncio.run(load_demo(communes_with_data=6, progress=lines.append))
     assert summary.province == "Tỉnh Bắc Ninh" and summary.communes == 99 and not summary.already_loaded
     assert Unit.count().where(Unit.kind == "commune").run_sync() == 99
-    assert summary.submissions == Submission.count().run_sync() > 3 * 6
-    assert len(lines) == 3 and lines[-1].startswith("3/3 ")
+    assert summary.submissions == Submission.count().run_sync() > 6 * 6
+    assert len(lines) == 7 and lines[-2].startswith("6/6 ") and lines[-1].startswith("review: ")
     period = Period.objects().first().output(load_json=True).run_sync()
     assert period.rule_set == "vn-2019" and period.form_versions["commune-annual"] == [1]
     assert Submission.count().where(Submission.period == period.id).run_sync() == summary.submissions
-    assert Submission.count().where(Submission.form_id == "commune-annual").run_sync() == 3
+    assert Submission.count().where(Submission.form_id == "commune-annual").run_sync() == 6
+    states = sorted(row["state"] for row in Assessment.select(Assessment.state).run_sync())
+    assert "returned" in states and "submitted" in states and len(states) == 6
+    listed = CertificationList.objects().first().run_sync()
+    assert listed.state == "final"
+    assert summary.recognised == states.count("recognised")
     assert {u["username"] for u in User.select(User.username).run_sync()} >= {"admin", "tham.dinh", "cong.tac.vien"}
 
-    again = asyncio.run(load_demo(communes_with_data=3))
+    again = asyncio.run(load_demo(communes_with_data=6))
     assert again.already_loaded and Submission.count().run_sync() == summary.submissions
 
 
@@ -58,3 +63,4 @@ def test_demo_command_prints_the_accounts_and_the_demo_logs_in(db) -> None:
         response = client.post("/login", data={"username": "cong.tac.vien", "password": DEMO_PASSWORD},
                                headers={"x-csrftoken": client.cookies.get("csrftoken")})
         assert response.status_code == 200 and "Phường Bắc Giang" in response.text
+        assert "Đánh giá năm 2026" in client.get("/public").text  # the demo's final list is public

@@ -60,7 +60,7 @@ async def create_submission(request: Request, data: JSONBody[SubmissionIn]) -> R
 async def list_submissions(
     request: Request,
     limit: Annotated[int, QueryParameter(ge=1, le=200, required=False)] = 50,
-    offset: Annotated[int, QueryParameter(ge=0, required=False)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=1_000_000_000, required=False)] = 0,
 ) -> list[SubmissionOut]:
     rows = await submissions.list_for(current_user(request), limit=limit, offset=offset)
     return [SubmissionOut(uuid=r["uuid"], form_id=r["form_id"], form_version=r["form_version"],

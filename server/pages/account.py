@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from server import auth, i18n
 from server.auth import current_user
@@ -16,7 +16,8 @@ from server.db import write_transaction
 from server.middleware import LANGUAGE_COOKIE
 from server.tables import User
 
-HOME = {"collaborator": "/my", "reviewer": "/my", "admin": "/my"}
+WRONG_LOGIN = i18n.N_("Wrong user name or password.")
+HOME = {"collaborator": "/my", "reviewer": "/review", "admin": "/review"}
 
 
 class LoginForm(BaseModel):
@@ -49,7 +50,11 @@ async def login(
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template | Redirect:
     # Validated here, not by Litestar, so that a bad field comes back on the page (not a bare 400).
-    form = LoginForm.model_validate({k: v for k, v in data.items() if k in LoginForm.model_fields})
+    try:
+        form = LoginForm.model_validate({k: v for k, v in data.items() if k in LoginForm.model_fields})
+    except ValidationError:  # a name or password longer than any account has: no account matches
+        return Template("login.html", context={"form": LoginForm(), "error": i18n.gettext(WRONG_LOGIN)},
+                        status_code=401)
     client = request.client.host if request.client else "unknown"
     try:
         user = await auth.authenticate(form.username.strip(), form.password, client)

@@ -1,0 +1,173 @@
+"""A commune's indicator values for one period: what it reported, what reviewers corrected, what counts.
+
+Reported values are derived from the commune's submissions of the period (`forms.derive`); a
+reviewer's correction is a new `Correction` row (the reported value is never overwritten), and the
+current value of an indicator is its latest correction, else the reported value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from forms import registry as form_registry
+from forms.compat import normalise
+from forms.derive import indicators_for_period
+from forms.model import FormVersion
+from scoring import RuleSet
+from server.i18n import N_
+from server.review.errors import invalid
+from server.tables import Correction, Submission, User
+
+ANNUAL, PLAY_AREA, PARTICIPATION, SATISFACTION = "commune-annual", "play-area", "child-participation", "satisfaction"
+
+Value = bool | int
+
+
+@dataclass
+class Reported:
+    """What a commune's submissions of a period say, and which form versions said it."""
+
+    values: dict[str, Value] = field(default_factory=dict)
+    form_versions: dict[str, list[int]] = field(default_factory=dict)
+    submissions: int = 0
+
+
+@lru_cache(maxsize=None)
+def _form(form_id: str, version: int) -> FormVersion:
+    return form_registry.get_form(form_id, version)
+
+
+def derive(rows: list[dict[str, Any]]) -> Reported:
+    """Submissions (dicts with form_id, form_version, answers; oldest first) → reported values.
+
+    The latest annual form counts (a commune may resend it); every detailed form counts.
+    """
+    annual: dict[str, Any] | None = None
+    detailed: dict[str, list[dict[str, Any]]] = {PLAY_AREA: [], PARTICIPATION: [], SATISFACTION: []}
+    versions: dict[str, set[int]] = defaultdict(set)
+    for row in rows:
+        form_id, version = row["form_id"], row["form_version"]
+        if form_id != ANNUAL and form_id not in detailed:
+            continue
+        answers = normalise(_form(form_id, version), row["answers"])
+        versions[form_id].add(version)
+        if form_id == ANNUAL:
+            annual = answers
+        else:
+            detailed[form_id].append(answers)
+    values = indicators_for_period(annual, detailed[PLAY_AREA], detailed[PARTICIPATION], detailed[SATISFACTION])
+    return Reported(values=values, form_versions={k: sorted(v) for k, v in sorted(versions.items())},
+                    submissions=len(rows))
+
+
+_COLUMNS = (Submission.commune, Submission.form_id, Submission.form_version, Submission.answers)
+
+
+async def reported(period_id: int, commune_id: int) -> Reported:
+    rows = await Submission.select(*_COLUMNS).where(
+        (Submission.period == period_id) & (Submission.commune == commune_id)).order_by(Submission.id).output(
+        load_json=True).run()
+    return derive(rows)
+
+
+async def reported_many(period_id: int, area_path: str | None = None) -> dict[int, Reported]:
+    """Every commune's reported values of a period (inside an area, if given), in one query."""
+    query = Submission.select(*_COLUMNS).where(Submission.period == period_id)
+    if area_path:
+        query = query.where((Submission.commune.path == area_path)
+                            | Submission.commune.path.like(f"{area_path}/%"))
+    by_commune: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in await query.order_by(Submission.id).output(load_json=True).run():
+        by_commune[row["commune"]].append(row)
+    return {commune: derive(rows) for commune, rows in by_commune.items()}
+
+
+async def corrections_of(assessment_id: int) -> list[dict[str, Any]]:
+    """Every correction of an assessment, oldest first, with who made it."""
+    rows = await Correction.select(
+        Correction.id, Correction.indicator, Correction.before, Correction.after, Correction.reason,
+        Correction.created_at, Correction.author.username.as_alias("author"),
+        Correction.author.display_name.as_alias("author_name"),
+    ).where(Correction.assessment == assessment_id).order_by(Correction.id).run()
+    for row in rows:
+        row["before"], row["after"] = _loaded(row["before"]), _loaded(row["after"])
+    return rows
+
+
+async def corrections_many(assessment_ids: list[int]) -> dict[int, dict[str, Value]]:
+    """The latest corrected value of each indicator, per assessment (for batch scoring)."""
+    if not assessment_ids:
+        return {}
+    rows = await Correction.select(Correction.assessment, Correction.indicator, Correction.after).where(
+        Correction.assessment.is_in(assessment_ids)).order_by(Correction.id).run()
+    out: dict[int, dict[str, Value]] = defaultdict(dict)
+    for row in rows:
+        out[row["assessment"]][row["indicator"]] = _loaded(row["after"])
+    return out
+
+
+def _loaded(stored: Any) -> Value | None:
+    """A value of Correction.before/after: JSON text, except that SQLite's numeric affinity turns "2" into 2."""
+    return json.loads(stored) if isinstance(stored, str) else stored
+
+
+def current(reported_values: dict[str, Value], corrections: list[dict[str, Any]] | dict[str, Value]) -> dict[str, Value]:
+    """Reported values with the latest correction of each indicator applied."""
+    values = dict(reported_values)
+    if isinstance(corrections, dict):
+        values.update(corrections)
+    else:
+        values.update({row["indicator"]: row["after"] for row in corrections})
+    return values
+
+
+def parse_value(rules: RuleSet, indicator: str, raw: str) -> Value:
+    """A corrected value typed as the rule set declares it, or a 422 naming the field."""
+    declared = rules.indicators.get(indicator)
+    if declared is None or declared.type not in ("bool", "count"):
+        raise invalid("indicator", "unknown", N_("Choose an indicator of this rule set."))
+    text = (raw or "").strip().lower()
+    if declared.type == "bool":
+        if text in ("true", "yes", "1", "có"):
+            return True
+        if text in ("false", "no", "0", "không"):
+            return False
+        raise invalid("value", "not_yes_no", N_("Choose yes or no."))
+    if not text.isdigit():
+        raise invalid("value", "not_a_count", N_("Enter a whole number, 0 or more."))
+    return int(text)
+
+
+def check_reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if len(reason) < 3:
+        raise invalid("reason", "required", N_("Give the reason for this change."))
+    if len(reason) > 2000:
+        raise invalid("reason", "too_long", N_("The reason is too long (at most 2,000 characters)."))
+    return reason
+
+
+async def add_correction(assessment_id: int, indicator: str, before: Value | None, after: Value, reason: str,
+                         user: User) -> Correction:
+    """Insert one correction (the caller holds the write transaction and checked the version)."""
+    # Serialised here: Piccolo passes a bare number or boolean to the JSON column unencoded.
+    row = Correction(assessment=assessment_id, indicator=indicator, before=json.dumps(before), after=json.dumps(after),
+                     reason=reason, author=user.id)
+    await row.save().run()
+    return row
+
+
+@lru_cache(maxsize=1)
+def indicator_labels() -> dict[str, dict[str, str]]:
+    """How people read each indicator key: the label of the newest annual form field that collects it."""
+    labels: dict[str, dict[str, str]] = {}
+    for form in form_registry.default_registry().versions(ANNUAL):
+        for item in form.fields:
+            if item.indicator:
+                labels[item.indicator] = item.label
+    return labels
+

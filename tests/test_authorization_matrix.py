@@ -1,0 +1,270 @@
+"""Who may call what: every route of the app × every role → exactly the expected status.
+
+The routes are read from the Litestar app's route table, so a route added without an entry
+here makes `test_every_route_has_an_entry` FAIL, naming it.
+
+How to add a route:
+1. Add one `Case` to MATRIX under the key `(METHOD, path template as Litestar prints it)`, e.g.
+   `("GET", "/review/{commune:str}")` — run the test to see the exact template it wants.
+2. `url`: a concrete URL using the world of tests/conftest.py: commune A is 00004 (collab_a), B
+   is 00008 (collab_b), both in province 01 (reviewer_x); 26734 is in province 79 (reviewer_y).
+   Use commune A (or an object of commune A) so that the row shows who may see A's data.
+   `url` may also be a function `(world) -> str` for ids made by `setup`.
+3. `body`: form fields (dict, sent URL-encoded) or `json` (sent as JSON); a function of the role
+   gives a fresh value per call (a new UUID per submission, say).
+4. `expect`: the status for each of ROLES. Redirects are not followed: a page that needs a
+   login answers 302 to /login for `public`. Write what SHOULD happen, not what happens: a wrong
+   row is a bug to fix in the app, not in the table.
+5. `setup` (optional): a function `(world) -> None` run once before the row, e.g. to create a
+   submission of commune A that the URL then names.
+Every request is sent logged in as the role (session cookie) with a valid CSRF token, so the
+row tests authorization, not CSRF (tests/test_security.py covers CSRF).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pytest
+
+from conftest import PASSWORD, csrf_header, login
+
+ROLES = ("public", "collab_a", "collab_b", "reviewer_x", "reviewer_y", "admin")
+SKIPPED_METHODS = {"OPTIONS"}  # Litestar answers these itself, the same for everybody
+
+
+def _row(public: int, collab_a: int, collab_b: int, reviewer_x: int, reviewer_y: int, admin: int) -> dict[str, int]:
+    return dict(zip(ROLES, (public, collab_a, collab_b, reviewer_x, reviewer_y, admin)))
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def logged_in(status: int, public: int = 302) -> dict[str, int]:
+    return {**everyone(status), "public": public}
+
+
+def submission_of_a(_role: str) -> dict[str, Any]:
+    """A valid satisfaction form for commune A, with a fresh UUID."""
+    from forms.registry import get_form
+    from server.samples import sample_answers
+
+    return {"uuid": str(uuid.uuid4()), "form_id": "satisfaction", "form_version": 1, "commune_code": "00004",
+            "answers": sample_answers(get_form("satisfaction", 1), random.Random(1))}
+
+
+def draft_list_of_01(world: dict) -> None:
+    """A draft certification list of province 01 (reviewer_x's area), its id kept in `world`."""
+    from server.tables import CertificationList
+
+    row = CertificationList(key=f"{world['period'].id}:{world['province'].id}:1", period=world["period"].id,
+                            area=world["province"].id, revision=1, created_by=world["users"]["admin"].id)
+    row.save().run_sync()
+    world["list_id"] = row.id
+
+
+@dataclass(frozen=True)
+class Case:
+    url: str | Callable[[dict], str]
+    expect: dict[str, int]
+    body: dict | Callable[[str], dict] | None = None
+    json: dict | Callable[[str], dict] | None = None
+    setup: Callable[[dict], None] | None = None
+    note: str = field(default="", compare=False)
+
+
+MATRIX: dict[tuple[str, str], Case] = {
+    # ---------------------------------------------------------------- account
+    ("GET", "/"): Case("/", _row(200, 302, 302, 302, 302, 302), note="login page, or off to /my"),
+    ("GET", "/login"): Case("/login", everyone(200)),
+    ("POST", "/login"): Case("/login", everyone(303), body={"username": "collab_a", "password": PASSWORD},
+                             note="wrong passwords: tests/test_security.py (throttling would mix in here)"),
+    ("POST", "/logout"): Case("/logout", everyone(303)),
+    ("POST", "/language"): Case("/language", everyone(303), body={"language": "en"}),
+    # ---------------------------------------------------------------- collection (the collaborator's phone)
+    ("GET", "/my"): Case("/my", logged_in(200)),
+    ("GET", "/my/forms/{form_id:str}/{version:int}"): Case("/my/forms/satisfaction/1", logged_in(200)),
+    ("GET", "/my/submissions"): Case("/my/submissions", logged_in(200)),
+    ("GET", "/sw.js"): Case("/sw.js", everyone(200)),
+    # ---------------------------------------------------------------- JSON API
+    ("GET", "/api/forms"): Case("/api/forms", everyone(200)),
+    ("GET", "/api/forms/{form_id:str}/{version:int}"): Case("/api/forms/satisfaction/1", everyone(200)),
+    ("GET", "/api/submissions"): Case("/api/submissions", logged_in(200, public=401)),
+    ("POST", "/api/submissions"): Case("/api/submissions", _row(401, 201, 403, 403, 403, 201), json=submission_of_a,
+                                       note="commune A's data: its collaborator or an admin"),
+    # ---------------------------------------------------------------- the commune's own assessment
+    ("GET", "/my/assessment"): Case("/my/assessment", logged_in(200),
+                                    note="reviewers and admins see an explanation, not a commune's data"),
+    ("POST", "/my/assessment/send"): Case("/my/assessment/send", _row(302, 409, 409, 403, 403, 403), body={"version": "0"},
+                                          note="409: nothing filled in yet in this world"),
+    ("GET", "/api/my/assessment"): Case("/api/my/assessment", _row(401, 200, 200, 403, 403, 403)),
+    ("POST", "/api/my/assessment/send"): Case("/api/my/assessment/send", _row(401, 409, 409, 403, 403, 403),
+                                              json={"version": 0}),
+    # ---------------------------------------------------------------- review (reviewers of the area, admins)
+    ("GET", "/review"): Case("/review", _row(302, 403, 403, 200, 200, 200)),
+    ("GET", "/review/{period_id:int}/dashboard"): Case(lambda w: f"/review/{w['period'].id}/dashboard",
+                                                       _row(302, 403, 403, 200, 200, 200)),
+    ("GET", "/review/{period_id:int}/lists"): Case(lambda w: f"/review/{w['period'].id}/lists",
+                                                   _row(302, 403, 403, 200, 200, 200)),
+    ("GET", "/review/{period_id:int}/national"): Case(lambda w: f"/review/{w['period'].id}/national",
+                                                      _row(302, 403, 403, 403, 403, 200)),
+    ("GET", "/review/{period_id:int}/{code:str}"): Case(lambda w: f"/review/{w['period'].id}/00004",
+                                                        _row(302, 403, 403, 200, 403, 200)),
+    ("POST", "/review/{period_id:int}/{code:str}/action"): Case(
+        lambda w: f"/review/{w['period'].id}/00004/action", _row(302, 403, 403, 409, 403, 409),
+        body={"action": "approve", "version": "0"}, note="409: nothing was sent for review yet"),
+    ("POST", "/review/{period_id:int}/{code:str}/correct"): Case(
+        lambda w: f"/review/{w['period'].id}/00004/correct", _row(302, 403, 403, 409, 403, 409),
+        body={"indicator": "c1_protection_officer", "value": "true", "reason": "matrix", "version": "0"},
+        note="409: values can be corrected once the commune has sent its data"),
+    ("POST", "/review/{period_id:int}/lists"): Case(lambda w: f"/review/{w['period'].id}/lists",
+                                                    _row(302, 403, 403, 422, 422, 422), body={"area": "01"},
+                                                    note="422: no approved commune in the area yet"),
+    ("GET", "/review/lists/{list_id:int}"): Case(lambda w: f"/review/lists/{w['list_id']}",
+                                                 _row(302, 403, 403, 200, 403, 200), setup=draft_list_of_01),
+    ("GET", "/review/lists/{list_id:int}/export/{fmt:str}"): Case(
+        lambda w: f"/review/lists/{w['list_id']}/export/csv", _row(302, 403, 403, 200, 403, 200),
+        setup=draft_list_of_01),
+    ("POST", "/review/lists/{list_id:int}/{step:str}"): Case(
+        lambda w: f"/review/lists/{w['list_id']}/finalise", _row(302, 403, 403, 422, 403, 422),
+        setup=draft_list_of_01, note="422: a draft must be posted for comment before it is final"),
+    ("GET", "/api/review/queue"): Case("/api/review/queue", _row(401, 403, 403, 200, 200, 200)),
+    ("GET", "/api/review/assessments/{period_id:int}/{code:str}"): Case(
+        lambda w: f"/api/review/assessments/{w['period'].id}/00004", _row(401, 403, 403, 200, 403, 200)),
+    ("POST", "/api/review/assessments/{period_id:int}/{code:str}/actions"): Case(
+        lambda w: f"/api/review/assessments/{w['period'].id}/00004/actions", _row(401, 403, 403, 409, 403, 409),
+        json={"action": "approve", "version": 0}),
+    ("POST", "/api/review/assessments/{period_id:int}/{code:str}/corrections"): Case(
+        lambda w: f"/api/review/assessments/{w['period'].id}/00004/corrections", _row(401, 403, 403, 409, 403, 409),
+        json={"indicator": "c1_protection_officer", "value": True, "reason": "matrix", "version": 0}),
+    # ---------------------------------------------------------------- administration (admins only)
+    ("GET", "/admin/audit"): Case("/admin/audit", _row(302, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/audit.csv"): Case("/admin/audit.csv", _row(302, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/boundaries"): Case("/admin/boundaries", _row(302, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/boundaries"): Case("/admin/boundaries", _row(302, 403, 403, 403, 403, 422), body={"x": "1"},
+                                        note="422: no file uploaded"),
+    ("GET", "/admin/odk"): Case("/admin/odk", _row(302, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/odk/tokens"): Case("/admin/odk/tokens", _row(302, 403, 403, 403, 403, 422), body={"x": "1"}),
+    ("POST", "/admin/odk/tokens/{token_id:int}/revoke"): Case("/admin/odk/tokens/999/revoke",
+                                                               _row(302, 403, 403, 403, 403, 404)),
+    ("GET", "/admin/forms/{form_id:str}/{file_name:str}"): Case("/admin/forms/satisfaction/1.xlsx",
+                                                                 _row(302, 403, 403, 200, 200, 200)),
+    ("POST", "/admin/odk/xlsform"): Case("/admin/odk/xlsform", _row(302, 403, 403, 403, 403, 422), body={"x": "1"}),
+    ("GET", "/admin/periods"): Case("/admin/periods", _row(302, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/periods/new"): Case("/admin/periods/new", _row(302, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/periods/{period_id:int}"): Case(lambda w: f"/admin/periods/{w['period'].id}",
+                                                    _row(302, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/periods"): Case("/admin/periods", _row(302, 403, 403, 403, 403, 422), body={"x": "1"}),
+    ("POST", "/admin/periods/{period_id:int}"): Case(lambda w: f"/admin/periods/{w['period'].id}",
+                                                     _row(302, 403, 403, 403, 403, 422), body={"x": "1"}),
+    # ---------------------------------------------------------------- public results (no login)
+    ("GET", "/public"): Case("/public", everyone(200)),
+    # The world's period has no final list: its results are public for nobody, admins included.
+    # (Rows with a published list: add a `setup` that makes one, and expect 200 for everyone.)
+    ("GET", "/public/{period_id:int}"): Case(lambda w: f"/public/{w['period'].id}", everyone(404)),
+    ("GET", "/public/{period_id:int}/communes/{code:str}"): Case(
+        lambda w: f"/public/{w['period'].id}/communes/00004", everyone(404)),
+    ("GET", "/public/{period_id:int}/communes/{code:str}/criteria/{fmt:str}"): Case(
+        lambda w: f"/public/{w['period'].id}/communes/00004/criteria/png", everyone(404)),
+    ("GET", "/public/{period_id:int}/communes/{code:str}/history/{fmt:str}"): Case(
+        lambda w: f"/public/{w['period'].id}/communes/00004/history/png", everyone(404)),
+    ("GET", "/public/{period_id:int}/communes/{code:str}/share.png"): Case(
+        lambda w: f"/public/{w['period'].id}/communes/00004/share.png", everyone(404)),
+    ("GET", "/public/{period_id:int}/lists/{list_id:int}"): Case(lambda w: f"/public/{w['period'].id}/lists/1",
+                                                                 everyone(404)),
+    ("GET", "/public/{period_id:int}/lists/{list_id:int}/download/{name:str}"): Case(
+        lambda w: f"/public/{w['period'].id}/lists/1/download/list.csv", everyone(404)),
+    ("GET", "/public/{period_id:int}/map/{fmt:str}"): Case(lambda w: f"/public/{w['period'].id}/map/png", everyone(404)),
+    ("GET", "/public/{period_id:int}/play-areas/{fmt:str}"): Case(
+        lambda w: f"/public/{w['period'].id}/play-areas/geojson?area=00004", everyone(404)),
+    ("GET", "/public/{period_id:int}/recognised/{fmt:str}"): Case(
+        lambda w: f"/public/{w['period'].id}/recognised/png", everyone(404)),
+    ("GET", "/public/{period_id:int}/totals/{fmt:str}"): Case(lambda w: f"/public/{w['period'].id}/totals/png",
+                                                              everyone(404)),
+    # ---------------------------------------------------------------- ODK Collect: device tokens, never cookies
+    ("GET", "/openrosa/formList"): Case("/openrosa/formList", everyone(401)),
+    ("POST", "/openrosa/submission"): Case("/openrosa/submission", everyone(401)),
+    ("GET", "/openrosa/key/{token:str}/formList"): Case("/openrosa/key/not-a-token/formList", everyone(401)),
+    ("GET", "/openrosa/key/{token:str}/forms/{form_id:str}/{file_name:str}"): Case(
+        "/openrosa/key/not-a-token/forms/play-area/play-area.xml", everyone(401)),
+    ("POST", "/openrosa/key/{token:str}/submission"): Case("/openrosa/key/not-a-token/submission", everyone(401)),
+    ("HEAD", "/openrosa/key/{token:str}/submission"): Case("/openrosa/key/not-a-token/submission", everyone(401)),
+    # ---------------------------------------------------------------- static files and the API schema
+    ("GET", "/static/{file_path:path}"): Case("/static/app.css", everyone(200)),
+    ("HEAD", "/static/{file_path:path}"): Case("/static/app.css", everyone(200)),
+    ("GET", "/schema"): Case("/schema", everyone(200)),
+    ("GET", "/schema/openapi.json"): Case("/schema/openapi.json", everyone(200)),
+    ("GET", "/schema/{path:str}"): Case("/schema/nothing-here", everyone(404)),
+}
+
+
+def app_routes() -> set[tuple[str, str]]:
+    """(method, path template) of every handler the app serves."""
+    from server.app import create_app
+
+    found = set()
+    for route in create_app().routes:
+        for handler in getattr(route, "route_handlers", []):
+            for method in handler.http_methods:
+                if method not in SKIPPED_METHODS:
+                    found.add((method, route.path))
+    return found
+
+
+def test_every_route_has_an_entry() -> None:
+    routes = app_routes()
+    missing = sorted(routes - set(MATRIX))
+    assert not missing, "routes without an authorization entry (see this module's docstring):\n" + "\n".join(
+        f'    ("{method}", "{path}"): Case(...),' for method, path in missing)
+    gone = sorted(set(MATRIX) - routes)
+    assert not gone, f"entries for routes the app no longer has: {gone}"
+
+
+def _resolve(value: Any, *args: Any) -> Any:
+    return value(*args) if callable(value) else value
+
+
+def call(client, method: str, case: Case, role: str, world: dict):
+    kwargs: dict[str, Any] = {"headers": csrf_header(client), "follow_redirects": False}
+    if case.body is not None:
+        kwargs["data"] = _resolve(case.body, role)
+    if case.json is not None:
+        kwargs["json"] = _resolve(case.json, role)
+    return client.request(method, _resolve(case.url, world), **kwargs)
+
+
+@pytest.fixture()
+def clients(world: dict):
+    """One test client per role, each logged in through the real login form."""
+    from litestar.testing import TestClient
+
+    from server.app import create_app
+
+    opened = {}
+    try:
+        for role in ROLES:
+            client = TestClient(app=create_app(), base_url="http://127.0.0.1:8000")
+            client.__enter__()
+            opened[role] = client
+            if role != "public":
+                login(client, role)
+        yield opened
+    finally:
+        for client in opened.values():
+            client.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=[f"{m} {p}" for m, p in sorted(MATRIX)])
+def test_route_gives_the_expected_status_to_each_role(route: tuple[str, str], clients: dict, world: dict) -> None:
+    method, _ = route
+    case = MATRIX[route]
+    if case.setup is not None:
+        case.setup(world)
+    got = {}
+    for role in ROLES:
+        got[role] = call(clients[role], method, case, role, world).status_code
+    assert got == case.expect

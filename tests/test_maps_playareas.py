@@ -1,0 +1,77 @@
+"""Play areas: a safety rating from the play-area form's answers, a map of one commune or district
+coloured by it, and the same points as GeoJSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+
+from public_data import build_scenario, count_colour, image_size
+from server import submissions
+from server.maps import legend, playareas
+
+SAFE_PLACE = {
+    "place_name": "Sân chơi nhà văn hóa tổ 3", "kind": "playground", "location": {"lat": 21.03, "lon": 105.83},
+    "opening": "every_day", "adult_present": True, "equipment_condition": "good", "hazards": ["none"],
+    "fenced": True, "shade": True, "toilets": True, "disability_access": True,
+}
+COLOURS = {c.key: c.colour for c in legend.SAFETY}
+
+
+def _place(**changes: object) -> dict:
+    return {**SAFE_PLACE, **changes}
+
+
+@pytest.mark.parametrize(("answers", "expected"), [
+    (_place(), "safe"),
+    (_place(equipment_condition="worn"), "caution"),
+    (_place(hazards=["open_water"], fenced=True), "caution"),
+    (_place(adult_present=False), "caution"),
+    (_place(hazards=["traffic"], fenced=False), "unsafe"),
+    (_place(equipment_condition="broken"), "unsafe"),
+    (_place(opening="closed"), "closed"),
+])
+def test_rating_follows_the_forms_own_safe_value(answers: dict, expected: str) -> None:
+    from forms import registry
+    from forms.compat import normalise
+
+    form = registry.get_form("play-area", 1)
+    assert playareas.rating(normalise(form, answers)) == expected
+
+
+@pytest.fixture()
+def places(world: dict) -> dict:
+    scenario = build_scenario(world, recognised=2, failing=1)
+
+    async def submit_all() -> None:
+        user = world["users"]["collab_a"]
+        from server.tables import User
+
+        user = await User.objects(User.unit).where(User.id == user.id).first()
+        for answers in (_place(), _place(location={"lat": 21.04, "lon": 105.84}, equipment_condition="worn"),
+                        _place(location={"lat": 21.02, "lon": 105.82}, hazards=["open_water"], fenced=False)):
+            await submissions.submit(user, uuid=uuid.uuid4(), form_id="play-area", form_version=1, answers=answers)
+
+    asyncio.run(submit_all())
+    return scenario
+
+
+def test_play_area_map_of_a_commune(client, world: dict, places: dict) -> None:
+    period = places["period"]
+    response = client.get(f"/public/{period.id}/play-areas/png", params={"area": world["commune_a"].code})
+    assert response.status_code == 200 and image_size(response.content) == (800, 900)
+    for rating in ("safe", "caution", "unsafe"):
+        assert count_colour(response.content, COLOURS[rating]) > 0, rating
+    assert count_colour(response.content, COLOURS["closed"]) == 0
+    geo = json.loads(client.get(f"/public/{period.id}/play-areas/geojson",
+                                params={"area": world["commune_a"].code}).content)
+    assert geo["type"] == "FeatureCollection"
+    assert sorted(f["properties"]["safety"] for f in geo["features"]) == ["caution", "safe", "unsafe"]
+    assert all(f["geometry"]["coordinates"][0] > 100 for f in geo["features"])  # longitude first
+    # Another commune has none; a province is refused (too many to read on one map).
+    empty = client.get(f"/public/{period.id}/play-areas/geojson", params={"area": world["commune_b"].code})
+    assert json.loads(empty.content)["features"] == []
+    assert client.get(f"/public/{period.id}/play-areas/png", params={"area": "01"}).status_code == 404
