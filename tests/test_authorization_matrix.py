@@ -110,6 +110,8 @@ MATRIX: dict[tuple[str, str], Case] = {
                                                        _row(302, 403, 403, 200, 200, 200)),
     ("GET", "/review/{period_id:int}/lists"): Case(lambda w: f"/review/{w['period'].id}/lists",
                                                    _row(302, 403, 403, 200, 200, 200)),
+    ("GET", "/review/{period_id:int}/map/{fmt:str}"): Case(lambda w: f"/review/{w['period'].id}/map/png",
+                                                           _row(302, 403, 403, 200, 200, 200)),
     ("GET", "/review/{period_id:int}/national"): Case(lambda w: f"/review/{w['period'].id}/national",
                                                       _row(302, 403, 403, 403, 403, 200)),
     ("GET", "/review/{period_id:int}/{code:str}"): Case(lambda w: f"/review/{w['period'].id}/00004",

@@ -127,3 +127,20 @@ def test_share_image_is_exactly_1200_by_630(client, scenario: dict) -> None:
     assert count_colour(good.content, GREEN) > 100_000 and count_colour(good.content, ORANGE) == 0
     assert count_colour(bad.content, ORANGE) > 100_000 and count_colour(bad.content, GREEN) == 0
     assert count_colour(good.content, legend.PROVISIONAL) > 50_000
+
+
+def test_reviewers_see_a_map_of_assessment_states_that_the_public_does_not(client, scenario: dict) -> None:
+    from conftest import login
+
+    period = scenario["period"]
+    url = f"/review/{period.id}/map/png"
+    assert client.get(url, params={"area": BAC_NINH}, follow_redirects=False).status_code == 302  # log in first
+    login(client, "admin")
+    response = client.get(url, params={"area": BAC_NINH})
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    assert response.headers["cache-control"].startswith("private")
+    states = {c.key: c.colour for c in legend.STATES}
+    recognised, not_recognised, not_started = (count_colour(response.content, states[key])
+                                               for key in ("recognised", "not_recognised", "not_started"))
+    assert recognised > not_recognised > 0 and not_started > 0
+    assert client.get(f"/review/{period.id}/map/gif").status_code == 404

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from litestar import Request, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
 from server.auth import current_user, requires_role, unit_of
 from server.i18n import gettext
-from server.pages.review import area_for, choose_period, client_ip, reason_text
-from server.review import assessments, queue
+from server.pages.review import QUEUE_DEPENDENCIES, QueueRequest, build_queue, client_ip, reason_text
+from server.review import assessments
 from server.review.errors import invalid
 
 reviewers = requires_role("reviewer", "admin")
@@ -107,23 +108,12 @@ async def _context(request: Request, period_id: int, code: str) -> assessments.C
     return await assessments.load(period, commune, user)
 
 
-@get("/api/review/queue", guards=[reviewers], summary="The review queue of my area", tags=["review"])
-async def api_queue(
-    request: Request,
-    period_id: Annotated[int | None, QueryParameter(name="period", required=False)] = None,
-    state_filter: Annotated[str, QueryParameter(name="state", required=False)] = "",
-    q: Annotated[str, QueryParameter(required=False, max_length=100)] = "",
-    sort: Annotated[str, QueryParameter(required=False)] = "name",
-    desc: Annotated[int, QueryParameter(required=False, ge=0, le=1)] = 0,
-    page: Annotated[int, QueryParameter(required=False, ge=1)] = 1,
-    area_code: Annotated[str, QueryParameter(name="area", required=False, max_length=16)] = "",
-) -> QueueOut:
-    user = current_user(request)
-    period, _ = await choose_period(user, period_id)
+@get("/api/review/queue", guards=[reviewers], summary="The review queue of my area", tags=["review"],
+     dependencies=QUEUE_DEPENDENCIES)
+async def api_queue(request: Request, wanted: NamedDependency[QueueRequest]) -> QueueOut:
+    period, _, _, built = await build_queue(current_user(request), wanted)
     if period is None:
         raise invalid("period", "none", assessments.NO_PERIOD)
-    built = queue.build(await queue.area_rows(period, await area_for(user, period, area_code)), state=state_filter or None,
-                        search=q, sort=sort, descending=bool(desc), page=page)
     return QueueOut(period_id=period.id, counts=built.counts, total_rows=built.total_rows, page=built.page,
                     pages=built.pages, rows=[QueueRowOut(code=r.code, name=r.name, parent=r.parent, state=r.state,
                                                          version=r.version, total=r.total, certified=r.certified,

@@ -64,9 +64,11 @@ def _format(fmt: str, allowed: tuple[str, ...] = IMAGE_FORMATS) -> str:
     return fmt
 
 
-def _picture_response(request: Request, picture: pictures.Picture, filename: str | None = None) -> Response:
+def picture_response(request: Request, picture: pictures.Picture, filename: str | None = None,
+                     cache_control: str = "public, max-age=300") -> Response:
+    """The image with an ETag (304 on a repeat); non-public pictures pass `cache_control="private, …"`."""
     etag = f'"{picture.fingerprint}-{current_language()}"'
-    headers = {"etag": etag, "cache-control": "public, max-age=300", "vary": "Accept-Language, Cookie",
+    headers = {"etag": etag, "cache-control": cache_control, "vary": "Accept-Language, Cookie",
                "x-phuhop-cache": "hit" if picture.cached else "miss"}
     if filename:
         headers["content-disposition"] = f'attachment; filename="{filename}"'
@@ -143,14 +145,14 @@ async def results_map(request: Request, period_id: FromPath[int], fmt: FromPath[
         return _download(geojson.dumps(collection), MEDIA_TYPES["geojson"],
                          f"phuhop-{period.id}-{area or 'vn'}.geojson")
     picture = await pictures.results_map(period, place, _format(fmt))
-    return _picture_response(request, picture)
+    return picture_response(request, picture)
 
 
 @get("/public/{period_id:int}/totals/{fmt:str}", name="public_totals", include_in_schema=False)
 async def totals_chart(request: Request, period_id: FromPath[int], fmt: FromPath[str],
                        area: AreaParam = None) -> Response:
     period = await _period(period_id)
-    return _picture_response(request, await pictures.totals_chart(period, await _area(period, area), _format(fmt)))
+    return picture_response(request, await pictures.totals_chart(period, await _area(period, area), _format(fmt)))
 
 
 @get("/public/{period_id:int}/recognised/{fmt:str}", name="public_recognised", include_in_schema=False)
@@ -158,7 +160,7 @@ async def recognised_chart(request: Request, period_id: FromPath[int], fmt: From
                            area: AreaParam = None) -> Response:
     period = await _period(period_id)
     picture = await pictures.share_chart(period.unit_set, await _area(period, area), _format(fmt))
-    return _picture_response(request, picture)
+    return picture_response(request, picture)
 
 
 @get("/public/{period_id:int}/communes/{code:str}/criteria/{fmt:str}", name="public_criteria",
@@ -167,7 +169,7 @@ async def criteria_chart(request: Request, period_id: FromPath[int], code: FromP
                          fmt: FromPath[str]) -> Response:
     period = await _period(period_id)
     commune, entry = await _listed(period, code)
-    return _picture_response(request, await pictures.criteria_chart(period, commune, entry, _format(fmt)))
+    return picture_response(request, await pictures.criteria_chart(period, commune, entry, _format(fmt)))
 
 
 @get("/public/{period_id:int}/communes/{code:str}/history/{fmt:str}", name="public_history",
@@ -176,7 +178,7 @@ async def history_chart(request: Request, period_id: FromPath[int], code: FromPa
                         fmt: FromPath[str]) -> Response:
     period = await _period(period_id)
     commune, _ = await _listed(period, code)
-    return _picture_response(request, await pictures.history_chart(commune, _format(fmt)))
+    return picture_response(request, await pictures.history_chart(commune, _format(fmt)))
 
 
 @get("/public/{period_id:int}/communes/{code:str}/share.png", name="public_share", include_in_schema=False)
@@ -184,7 +186,7 @@ async def share_image(request: Request, period_id: FromPath[int], code: FromPath
     period = await _period(period_id)
     commune, entry = await _listed(period, code)
     picture = await pictures.share_image(period, commune, await _province_of(commune), entry)
-    return _picture_response(request, picture)
+    return picture_response(request, picture)
 
 
 @get("/public/{period_id:int}/play-areas/{fmt:str}", name="public_play_areas", include_in_schema=False)
@@ -200,7 +202,7 @@ async def play_area_map(request: Request, period_id: FromPath[int], fmt: FromPat
         places = await playareas.play_areas(period.id, period.unit_set, place)
         return _download(geojson.dumps(geojson.play_areas(places, labels, extra={"name": place.name})),
                          MEDIA_TYPES["geojson"], f"phuhop-play-areas-{period.id}-{area}.geojson")
-    return _picture_response(request, await pictures.play_area_map(period, place, _format(fmt)))
+    return picture_response(request, await pictures.play_area_map(period, place, _format(fmt)))
 
 
 # ---------------------------------------------------------------- downloads of a list

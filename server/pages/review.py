@@ -6,9 +6,11 @@ a stale version, a wrong state) comes back on the same page with the message and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Request, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
@@ -64,9 +66,20 @@ def error_list(error: InputError) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- the queue
 
-@get("/review", name="review_queue", guards=[reviewers], include_in_schema=False)
-async def review_queue(
-    request: Request,
+@dataclass(frozen=True)
+class QueueRequest:
+    """What a queue request asks for: the page and the JSON API read the same query string."""
+
+    period_id: int | None
+    state: str
+    search: str
+    sort: str
+    descending: bool
+    page: int
+    area_code: str
+
+
+async def queue_request(
     period_id: Annotated[int | None, QueryParameter(name="period", required=False)] = None,
     state_filter: Annotated[str, QueryParameter(name="state", required=False)] = "",
     q: Annotated[str, QueryParameter(required=False, max_length=100)] = "",
@@ -74,14 +87,29 @@ async def review_queue(
     desc: Annotated[int, QueryParameter(required=False, ge=0, le=1)] = 0,
     page: Annotated[int, QueryParameter(required=False, ge=1)] = 1,
     area_code: Annotated[str, QueryParameter(name="area", required=False, max_length=16)] = "",
-) -> Template:
-    user = current_user(request)
-    period, periods = await choose_period(user, period_id)
-    area = await area_for(user, period, area_code) if period else None
+) -> QueueRequest:
+    return QueueRequest(period_id, state_filter, q, sort, bool(desc), page, area_code)
+
+
+QUEUE_DEPENDENCIES = {"wanted": Provide(queue_request)}
+
+
+async def build_queue(user: User, wanted: QueueRequest) -> tuple[Period | None, list[Period], Unit | None, Any]:
+    """The period, the periods to choose from, the area and the built queue (empty without a period)."""
+    period, periods = await choose_period(user, wanted.period_id)
+    area = await area_for(user, period, wanted.area_code) if period else None
     rows = await queue.area_rows(period, area) if period else []
-    built = queue.build(rows, state=state_filter or None, search=q, sort=sort, descending=bool(desc), page=page)
+    built = queue.build(rows, state=wanted.state or None, search=wanted.search, sort=wanted.sort,
+                        descending=wanted.descending, page=wanted.page)
+    return period, periods, area, built
+
+
+@get("/review", name="review_queue", guards=[reviewers], include_in_schema=False, dependencies=QUEUE_DEPENDENCIES)
+async def review_queue(request: Request, wanted: NamedDependency[QueueRequest]) -> Template:
+    user = current_user(request)
+    period, periods, area, built = await build_queue(user, wanted)
     return Template("review_queue.html", context={
-        "period": period, "periods": periods, "area": area, "area_code": area_code, "queue": built,
+        "period": period, "periods": periods, "area": area, "area_code": wanted.area_code, "queue": built,
         "states": STATES, "state_labels": STATE_LABELS, "sorts": queue.SORTS, "user": user})
 
 

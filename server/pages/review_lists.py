@@ -14,6 +14,8 @@ from scoring import COMMUNE_TYPE_LABELS
 from server.auth import current_user, requires_role
 from server.errors import InputError
 from server.i18n import N_, gettext, use_language
+from server.maps import pictures
+from server.pages.public import picture_response
 from server.pages.review import area_for, choose_period, client_ip, error_list, form_data, reviewers
 from server.review import assessments, dashboard, exports, lists
 from server.review.errors import invalid
@@ -162,4 +164,18 @@ async def dashboard_page(request: Request, period_id: FromPath[int],
                                                       "area_code": area_code})
 
 
-ROUTES = [lists_page, create_list, list_page, list_step, export_list, national_list, dashboard_page]
+@get("/review/{period_id:int}/map/{fmt:str}", name="review_state_map", guards=[reviewers], include_in_schema=False)
+async def state_map(request: Request, period_id: FromPath[int], fmt: FromPath[str],
+                    area_code: Annotated[str, QueryParameter(name="area", required=False, max_length=16)] = "",
+                    ) -> Response:
+    """The reviewer's area (or, for an admin, any area or the country) coloured by assessment state."""
+    user: User = current_user(request)
+    period, _ = await choose_period(user, period_id)
+    if period is None or fmt not in ("png", "svg"):
+        raise NotFoundException(N_("This page does not exist."))
+    area = await area_for(user, period, area_code)
+    picture = await pictures.state_map(period, area, fmt)
+    return picture_response(request, picture, cache_control="private, max-age=60")
+
+
+ROUTES = [lists_page, create_list, list_page, list_step, export_list, national_list, dashboard_page, state_map]
