@@ -4,26 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from piccolo.query.methods.insert import Insert
+from piccolo.query.methods.raw import Raw
 
+from server.db import insert_row
 from server.tables import AuditLog, User
 
 
-async def record(
-    action: str,
-    entity: str,
-    entity_id: object = None,
-    *,
-    user: User | None = None,
-    username: str | None = None,
-    before: Any = None,
-    after: Any = None,
-    reason: str | None = None,
-    ip: str | None = None,
-) -> None:
-    """Append one entry; call it inside the same transaction as the write it describes."""
-    await entry(action, entity, entity_id, user=user, username=username, before=before, after=after,
-                reason=reason, ip=ip).run()
+async def record(action: str, entity: str, entity_id: object = None, **details: Any) -> None:
+    """Append one entry (`details` as for `entry`); call it inside the transaction of the write it describes."""
+    await entry(action, entity, entity_id, **details).run()
 
 
 def entry(
@@ -37,9 +26,9 @@ def entry(
     after: Any = None,
     reason: str | None = None,
     ip: str | None = None,
-) -> Insert:
+) -> Raw:
     """The INSERT of one entry, not yet run: for `db.write_atomically` with the write it describes."""
-    return AuditLog.insert(
+    return insert_row(
         AuditLog(
             user=user.id if user else None,
             username=user.username if user else username,

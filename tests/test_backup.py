@@ -23,7 +23,7 @@ import pytest
 from forms import registry as form_registry
 from forms.compat import normalise
 from forms.derive import indicators_for_period
-from scoring import load_rules, score
+from scoring import ScoringInputError, load_rules, score
 from server.samples import sample_answers
 from server.settings import get_settings
 
@@ -77,7 +77,11 @@ def scores_by_commune(rows: list[tuple[str, int, str, dict]]) -> dict[str, tuple
         annual = forms.get("commune-annual", [None])[-1]
         indicators = indicators_for_period(annual, forms.get("play-area", []), forms.get("child-participation", []),
                                            forms.get("satisfaction", []))
-        result = score(rules, "other", indicators)
+        try:
+            result = score(rules, "other", indicators)
+        except ScoringInputError as refused:  # random forms can disagree (more decisions consulted than taken)
+            results[commune] = ("invalid", tuple(sorted((p.key, p.code) for p in refused.problems)), indicators)
+            continue
         results[commune] = (result.total, result.certified, tuple(c.points for c in result.criteria), indicators)
     return results
 
