@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from server.auth import current_user, requires_role, unit_of
 from server.i18n import gettext
-from server.pages.review import QUEUE_DEPENDENCIES, QueueRequest, build_queue, client_ip, reason_text
+from server.pages.review import (QUEUE_DEPENDENCIES, QueueRequest, assessment_context, build_queue, client_ip,
+                                 reason_text)
 from server.review import assessments
 from server.review.errors import invalid
 
@@ -100,14 +101,6 @@ def _out(ctx: assessments.Context) -> AssessmentOut:
                                    author=c["author"], created_at=c["created_at"]) for c in ctx.corrections])
 
 
-async def _context(request: Request, period_id: int, code: str) -> assessments.Context:
-    user = current_user(request)
-    period = await assessments.get_period(period_id)
-    commune = await assessments.commune_of(period, code)
-    assessments.check_area(user, commune)
-    return await assessments.load(period, commune, user)
-
-
 @get("/api/review/queue", guards=[reviewers], summary="The review queue of my area", tags=["review"],
      dependencies=QUEUE_DEPENDENCIES)
 async def api_queue(request: Request, wanted: NamedDependency[QueueRequest]) -> QueueOut:
@@ -123,14 +116,14 @@ async def api_queue(request: Request, wanted: NamedDependency[QueueRequest]) -> 
 @get("/api/review/assessments/{period_id:int}/{code:str}", guards=[reviewers], summary="One commune's assessment",
      tags=["review"])
 async def api_assessment(request: Request, period_id: FromPath[int], code: FromPath[str]) -> AssessmentOut:
-    return _out(await _context(request, period_id, code))
+    return _out(await assessment_context(request, period_id, code))
 
 
 @post("/api/review/assessments/{period_id:int}/{code:str}/corrections", guards=[reviewers], status_code=201,
       summary="Correct one indicator value (reason required)", tags=["review"])
 async def api_correct(request: Request, period_id: FromPath[int], code: FromPath[str],
                       data: JSONBody[CorrectionIn]) -> AssessmentOut:
-    ctx = await _context(request, period_id, code)
+    ctx = await assessment_context(request, period_id, code)
     value = str(data.value).lower() if isinstance(data.value, bool) else str(data.value)
     await assessments.correct(ctx, current_user(request), data.indicator, value, data.reason, data.version,
                               ip=client_ip(request))
@@ -141,7 +134,7 @@ async def api_correct(request: Request, period_id: FromPath[int], code: FromPath
       summary="Start the review, return, approve or reopen", tags=["review"])
 async def api_action(request: Request, period_id: FromPath[int], code: FromPath[str],
                      data: JSONBody[ActionIn]) -> AssessmentOut:
-    ctx = await _context(request, period_id, code)
+    ctx = await assessment_context(request, period_id, code)
     await assessments.change_state(ctx, data.action, current_user(request), data.version, data.comment,
                                    ip=client_ip(request))
     return _out(ctx)

@@ -165,7 +165,8 @@ async def render_review(request: Request, ctx: assessments.Context, *, errors: l
         "user": user})
 
 
-async def _context(request: Request, period_id: int, code: str) -> assessments.Context:
+async def assessment_context(request: Request, period_id: int, code: str) -> assessments.Context:
+    """One commune's assessment, after checking the commune is in the user's area (pages and API)."""
     user = current_user(request)
     period = await assessments.get_period(period_id)
     commune = await assessments.commune_of(period, code)
@@ -176,13 +177,13 @@ async def _context(request: Request, period_id: int, code: str) -> assessments.C
 @get("/review/{period_id:int}/{code:str}", name="review_commune", guards=[reviewers], include_in_schema=False)
 async def review_commune(request: Request, period_id: FromPath[int], code: FromPath[str],
                          done: Annotated[str, QueryParameter(required=False, max_length=20)] = "") -> Template:
-    ctx = await _context(request, period_id, code)
+    ctx = await assessment_context(request, period_id, code)
     return await render_review(request, ctx, done=done)
 
 
 @post("/review/{period_id:int}/{code:str}/correct", guards=[reviewers], include_in_schema=False, status_code=303)
 async def correct_value(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Template | Redirect:
-    ctx = await _context(request, period_id, code)
+    ctx = await assessment_context(request, period_id, code)
     data = await form_data(request)
     try:
         await assessments.correct(ctx, current_user(request), data.get("indicator", ""), data.get("value", ""),
@@ -194,7 +195,7 @@ async def correct_value(request: Request, period_id: FromPath[int], code: FromPa
 
 @post("/review/{period_id:int}/{code:str}/action", guards=[reviewers], include_in_schema=False, status_code=303)
 async def act(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Template | Redirect:
-    ctx = await _context(request, period_id, code)
+    ctx = await assessment_context(request, period_id, code)
     data = await form_data(request)
     user = current_user(request)
     action = data.get("action", "")
