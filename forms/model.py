@@ -7,6 +7,7 @@ indicator types) sit on `FormVersion`, so each error names the field it is about
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -181,12 +182,13 @@ class FormVersion(_Strict):
     groups: list[Group] = Field(min_length=1)
     derived: list[Derived] = []
 
-    @property
+    @cached_property
     def fields(self) -> list[FormField]:
-        """Every field, in the order of the form."""
+        """Every field, in the order of the form (computed once: a version is frozen, and every
+        submission is checked against it)."""
         return [field for group in self.groups for field in group.fields]
 
-    @property
+    @cached_property
     def field_map(self) -> dict[str, FormField]:
         return {field.key: field for field in self.fields}
 

@@ -24,7 +24,7 @@ class SafeRequest(Request):
             raise ClientException(N_("The data sent is not valid UTF-8 text.")) from garbled
 
 
-def sane_static_path(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def sane_static_path(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """A guard for the static files router: a NUL byte or a name longer than the file system allows
     makes the file look-up raise (ValueError, OSError), which Litestar answers with a 500."""
     path = str(connection.path_params.get("file_path", ""))

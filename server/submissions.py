@@ -14,7 +14,7 @@ from uuid import UUID
 from piccolo.utils.encoding import load_json
 
 from forms import registry as form_registry
-from forms.validate import clean, validate
+from forms.validate import InvalidAnswers, clean
 from server import audit
 from server.auth import unit_of
 from server.db import insert_row, write_atomically
@@ -64,10 +64,11 @@ async def submit(user: User, *, uuid: UUID, form_id: str, form_version: int, ans
     # fails on the unique index, or here when a resend no longer validates (its form retired since).
     try:
         form = _accepting_form(form_id, form_version)
-        problems = validate(form, answers)
-        if problems:
+        try:
+            cleaned = clean(form, answers)  # validates as it cleans: one pass over the answers
+        except InvalidAnswers as invalid:
             raise InputError([FieldError(f"answers.{p.field}", p.code, p.render(gettext, current_language()))
-                              for p in problems])
+                              for p in invalid.problems]) from invalid
     except InputError:
         existing = await Submission.objects().where(Submission.uuid == uuid).first()
         if existing is not None:
@@ -75,7 +76,7 @@ async def submit(user: User, *, uuid: UUID, form_id: str, form_version: int, ans
         raise
     row = Submission(uuid=uuid, form_id=form_id, form_version=form_version, commune=commune.id,
                      period=await _period_for(commune, form_id, form_version), author=user.id,
-                     answers=clean(form, answers), source=source,
+                     answers=cleaned, source=source,
                      client_created_at=client_created_at.isoformat() if client_created_at else None)
     try:
         # One atomic write (on SQLite: the writer thread's next group commit), audit row included.

@@ -29,7 +29,7 @@ def serve_command(host: str, port: int, workers: int, no_migrate: bool) -> None:
 
         migrate()
     click.echo(f"phuhop: http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("server.app:create_served_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", proxy_headers=True)
 
 
