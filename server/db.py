@@ -138,15 +138,15 @@ class PooledSQLiteEngine(SQLiteEngine):
         if pool is None or (query_type == "insert" and self.get_version_sync() < 3.35):
             return await super()._run_in_new_connection(query, args, query_type, table)
         async with pool.connection() as connection:
-            async with connection.execute(query, args or []) as cursor:
-                return await cursor.fetchall()
+            # One trip to the connection's thread (Piccolo's execute, fetchall, close make three).
+            return list(await connection.execute_fetchall(query, args or []))
 
     async def _run_in_existing_connection(self, connection, query: str, args: list[Any] | None = None,
                                           query_type: str = "generic", table: Any = None):
         if not isinstance(connection, _PooledConnection) or (query_type == "insert" and self.get_version_sync() < 3.35):
             return await super()._run_in_existing_connection(connection, query, args, query_type, table)
-        async with connection.execute(query, args or []) as cursor:  # foreign_keys is on since connect
-            return await cursor.fetchall()
+        # foreign_keys is on since connect; one trip to the connection's thread, as above
+        return list(await connection.execute_fetchall(query, args or []))
 
 
 class PooledPostgresEngine(PostgresEngine):
