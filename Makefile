@@ -30,7 +30,8 @@ bench: install bench-load
 # A real `phuhop serve --workers 2` on 127.0.0.1: phones submitting, reviewers and the public browsing.
 # SQLite by default; BENCH_PG=postgresql://… also runs it on that (dropped and rebuilt!) database.
 bench-load: install
-	$(BIN)/python bench/submit_load.py --phones 8 --reviewers 0 --public 0 --seconds 20
+	$(BIN)/python bench/submit_load.py --phones 32 --reviewers 0 --public 0 --seconds 20 --rate 500
+	$(BIN)/python bench/submit_load.py --phones 32 --reviewers 0 --public 0 --seconds 20
 	$(BIN)/python bench/submit_load.py --phones 32 --reviewers 4 --public 4 --seconds 20
 	test -z "$(BENCH_PG)" || PHUHOP_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/submit_load.py --phones 32 --seconds 20
 

@@ -42,6 +42,22 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
 
 
+async def logged_in(base: str, username: str):
+    """An httpx client of this user: its exceptions tell a dropped connection from a refusal, which
+    the phones here need (the load bench uses a lighter client)."""
+    import httpx
+
+    http = httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=2))
+    await http.get("/login")
+    token = http.cookies["csrftoken"]
+    response = await http.post("/login", data={"username": username, "password": load.PASSWORD},
+                               headers={"x-csrftoken": token})
+    if response.status_code not in (200, 303):
+        raise SystemExit(f"login of {username} failed: {response.status_code}")
+    http.headers["x-csrftoken"] = token
+    return http
+
+
 async def stubborn_phone(base: str, index: int, until: float, run: Run, pause: float = 0.0) -> None:
     """Submits new forms until `until`; each one is resent (same UUID) until the server acknowledges it."""
     import httpx
@@ -60,7 +76,7 @@ async def stubborn_phone(base: str, index: int, until: float, run: Run, pause: f
         while True:
             try:
                 if http is None:
-                    http = await load.logged_in(base, f"load{index}")
+                    http = await logged_in(base, f"load{index}")
                 response = await http.post("/api/submissions", json=body)
             except (httpx.TransportError, SystemExit, KeyError):  # server down, restarting, or cut off
                 run.transport_errors += 1  # the session cookie outlives the server: resend as is
@@ -165,7 +181,7 @@ async def drop_scenario(args: argparse.Namespace) -> bool:
     run = Run()
     rng = random.Random(5)
     forms = [form for form in form_registry.list_forms() if form.status == "published"]
-    http = await load.logged_in(base, "load0")
+    http = await logged_in(base, "load0")
     cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
     token = http.headers["x-csrftoken"]
     try:
@@ -216,7 +232,7 @@ async def diskfull_scenario(args: argparse.Namespace) -> bool:
 
         form = form_registry.get_form("commune-annual", 1)
         rng = random.Random(9)
-        http = await load.logged_in(base, "load0")
+        http = await logged_in(base, "load0")
         try:
             for _ in range(20_000):  # until the disk is full
                 body = {"uuid": str(uuid.uuid4()), "form_id": form.form_id, "form_version": form.version,

@@ -1,6 +1,7 @@
 """Load: many phones submitting, reviewers browsing and the public reading, against a real server.
 
 Usage: python bench/submit_load.py [--phones 64] [--reviewers 4] [--public 4] [--seconds 20] [--workers 2]
+                                  [--rate SUBMISSIONS_PER_SECOND]
        PHUHOP_DATABASE_URL selects the engine, as for the server (default: a fresh SQLite file in a
        temporary directory; a PostgreSQL database named there is DROPPED and rebuilt).
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aiohttp
+import uvloop
 
 if TYPE_CHECKING:
     from forms.model import FormVersion
@@ -165,11 +167,18 @@ def answer_pool(index: int, per_form: int = 8) -> list[tuple[FormVersion, dict]]
 
 
 async def phone(http: aiohttp.ClientSession, index: int, pool: list[tuple[FormVersion, dict]], until: float,
-                tally: Tally) -> None:
+                tally: Tally, interval: float) -> None:
+    """Send submissions back to back, or one every `interval` seconds when paced.
+
+    A paced phone measures each first send from the moment it was due, not from when it left:
+    when the server falls behind, the wait for the previous answer counts (no coordinated omission).
+    """
     rng = random.Random(index)
     # Phones arrive over a second, not in one burst: a burst lets the first uvicorn worker to wake
-    # accept every keep-alive connection, and the other workers idle for the whole run.
-    await asyncio.sleep(rng.uniform(0, 1))
+    # accept every keep-alive connection, and the other workers idle for the whole run. Paced
+    # phones are spread over their interval, so that the rate holds from the start.
+    due = time.perf_counter() + rng.uniform(0, interval or 1)
+    await asyncio.sleep(due - time.perf_counter())
     try:
         sent = 0
         while time.monotonic() < until:
@@ -177,7 +186,7 @@ async def phone(http: aiohttp.ClientSession, index: int, pool: list[tuple[FormVe
             body = {"uuid": str(uuid.uuid4()), "form_id": form.form_id, "form_version": form.version,
                     "answers": answers}
             for attempt in range(2 if sent % 10 == 0 else 1):
-                started = time.perf_counter()
+                started = due if interval and not attempt else time.perf_counter()
                 async with http.post("/api/submissions", json=body) as response:
                     text = await response.text()
                 tally.note(SUBMIT, started, response.status)
@@ -190,6 +199,9 @@ async def phone(http: aiohttp.ClientSession, index: int, pool: list[tuple[FormVe
                 else:
                     tally.new += 1
             sent += 1
+            if interval:
+                due += interval
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
     finally:
         await http.close()
 
@@ -240,7 +252,8 @@ async def drive(base: str, args: argparse.Namespace, world: dict) -> tuple[Tally
     sessions = [await logged_in(base, f"load{i}") for i in range(args.phones)]
     started = time.monotonic()
     until = started + args.seconds
-    tasks = [phone(sessions[i], i, pools[i], until, tally) for i in range(args.phones)]
+    interval = args.phones / args.rate if args.rate else 0.0
+    tasks = [phone(sessions[i], i, pools[i], until, tally, interval) for i in range(args.phones)]
     if reviewer_pages:
         tasks += [browser(base, f"review{i}", reviewer_pages, until, tally, i) for i in range(args.reviewers)]
     if public_pages:
@@ -254,8 +267,9 @@ def percentile(ordered: list[float], share: float) -> float:
 
 
 def report(tally: Tally, elapsed: float, args: argparse.Namespace) -> None:
+    pacing = f"rate={args.rate:g}/s" if args.rate else "back to back"
     print(f"engine={engine_name()} workers={args.workers} phones={args.phones} reviewers={args.reviewers} "
-          f"public={args.public} seconds={elapsed:.1f}")
+          f"public={args.public} seconds={elapsed:.1f} {pacing}")
     print(f"{'endpoint':42} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}  statuses")
     for label in sorted(tally.latencies):
         ordered = sorted(tally.latencies[label])
@@ -296,6 +310,8 @@ def main() -> None:
     parser.add_argument("--reviewers", type=int, default=4)
     parser.add_argument("--public", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rate", type=float, default=0,
+                        help="new submissions per second from all phones together (default 0: back to back)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
@@ -304,7 +320,8 @@ def main() -> None:
     world = prepare(args.phones, args.reviewers)
     server = start_server(args.port, args.workers, data_dir / "server.log")
     try:
-        tally, elapsed = asyncio.run(drive(f"http://127.0.0.1:{args.port}", args, world))
+        # uvloop here too: the generator's CPU is taken from the server's two cores.
+        tally, elapsed = uvloop.run(drive(f"http://127.0.0.1:{args.port}", args, world))
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
