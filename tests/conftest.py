@@ -97,33 +97,57 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture()
-def live_server(world: dict):
-    """`phuhop serve` in its own process on 127.0.0.1, on the test database."""
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+class LiveServer:
+    """`phuhop serve` in its own process on 127.0.0.1; it can be stopped and started again on the same
+    port, which is how a phone test takes the network away for real (a browser's emulated offline mode
+    does not hold back its service worker's requests)."""
 
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"],
-        env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/login", timeout=1)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"server did not start: {process.stdout.read().decode()}")
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self) -> None:
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--no-migrate"],
+            env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.base}/login", timeout=1)
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.process.kill()
+                    raise RuntimeError(f"server did not start: {self.process.stdout.read().decode()}")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture()
+def server(world: dict):
+    """A real server on the test database, stopped at the end of the test."""
+    live = LiveServer()
+    live.start()
+    yield live
+    if live.process.poll() is None:
+        live.stop()
+
+
+@pytest.fixture()
+def live_server(server: LiveServer) -> str:
+    """The base URL of the real server."""
+    return server.base
 
 
 CHROMIUM = os.environ.get("PHUHOP_CHROMIUM", "/usr/bin/chromium")
