@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import submit_load as load  # noqa: E402  (bench/ is not a package)
+from served import httpx_session, start_server  # noqa: E402
 
 
 @dataclass
@@ -40,22 +41,6 @@ class Run:
     client_errors: dict[int, int] = field(default_factory=dict)
     duplicates_answered: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
-
-
-async def logged_in(base: str, username: str):
-    """An httpx client of this user: its exceptions tell a dropped connection from a refusal, which
-    the phones here need (the load bench uses a lighter client)."""
-    import httpx
-
-    http = httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=2))
-    await http.get("/login")
-    token = http.cookies["csrftoken"]
-    response = await http.post("/login", data={"username": username, "password": load.PASSWORD},
-                               headers={"x-csrftoken": token})
-    if response.status_code not in (200, 303):
-        raise SystemExit(f"login of {username} failed: {response.status_code}")
-    http.headers["x-csrftoken"] = token
-    return http
 
 
 async def stubborn_phone(base: str, index: int, until: float, run: Run, pause: float = 0.0) -> None:
@@ -76,7 +61,7 @@ async def stubborn_phone(base: str, index: int, until: float, run: Run, pause: f
         while True:
             try:
                 if http is None:
-                    http = await logged_in(base, f"load{index}")
+                    http = await httpx_session(base, f"load{index}", load.PASSWORD)
                 response = await http.post("/api/submissions", json=body)
             except (httpx.TransportError, SystemExit, KeyError):  # server down, restarting, or cut off
                 run.transport_errors += 1  # the session cookie outlives the server: resend as is
@@ -118,7 +103,7 @@ async def kill_loop(base: str, args: argparse.Namespace, server: list[subprocess
         os.killpg(server[0].pid, signal.SIGKILL)
         server[0].wait()
         started = time.monotonic()
-        server[0] = await asyncio.to_thread(load.start_server, args.port, args.workers, log)
+        server[0] = await asyncio.to_thread(start_server, args.port, args.workers, log)
         downtimes.append(time.monotonic() - started)
     return downtimes
 
@@ -127,7 +112,7 @@ async def kill_scenario(args: argparse.Namespace) -> bool:
     data_dir = load.configure()
     await asyncio.to_thread(load.prepare, args.phones, 0)
     log = data_dir / "server.log"
-    server = [load.start_server(args.port, args.workers, log)]
+    server = [start_server(args.port, args.workers, log)]
     base = f"http://127.0.0.1:{args.port}"
     run = Run()
     until = time.monotonic() + 3600
@@ -176,12 +161,12 @@ async def drop_scenario(args: argparse.Namespace) -> bool:
 
     data_dir = load.configure()
     await asyncio.to_thread(load.prepare, 1, 0)
-    server = load.start_server(args.port, args.workers, data_dir / "server.log")
+    server = start_server(args.port, args.workers, data_dir / "server.log")
     base = f"http://127.0.0.1:{args.port}"
     run = Run()
     rng = random.Random(5)
     forms = [form for form in form_registry.list_forms() if form.status == "published"]
-    http = await logged_in(base, "load0")
+    http = await httpx_session(base, "load0", load.PASSWORD)
     cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
     token = http.headers["x-csrftoken"]
     try:
@@ -222,7 +207,7 @@ async def diskfull_scenario(args: argparse.Namespace) -> bool:
         os.environ["PHUHOP_DATABASE_URL"] = f"sqlite:///{FULL_MOUNT / 'phuhop.db'}"
         load.configure()
         await asyncio.to_thread(load.prepare, 4, 0)
-        server = load.start_server(args.port, 1, Path("/tmp/phuhop-full-server.log"))
+        server = start_server(args.port, 1, Path("/tmp/phuhop-full-server.log"))
         base = f"http://127.0.0.1:{args.port}"
         run = Run()
         refusals: dict[int, int] = {}
@@ -232,7 +217,7 @@ async def diskfull_scenario(args: argparse.Namespace) -> bool:
 
         form = form_registry.get_form("commune-annual", 1)
         rng = random.Random(9)
-        http = await logged_in(base, "load0")
+        http = await httpx_session(base, "load0", load.PASSWORD)
         try:
             for _ in range(20_000):  # until the disk is full
                 body = {"uuid": str(uuid.uuid4()), "form_id": form.form_id, "form_version": form.version,
@@ -272,7 +257,7 @@ async def pgrestart_scenario(args: argparse.Namespace) -> bool:
         raise SystemExit("set PHUHOP_DATABASE_URL to a PostgreSQL database for this scenario")
     data_dir = load.configure()
     await asyncio.to_thread(load.prepare, args.phones, 0)
-    server = load.start_server(args.port, args.workers, data_dir / "server.log")
+    server = start_server(args.port, args.workers, data_dir / "server.log")
     base = f"http://127.0.0.1:{args.port}"
     run = Run()
     until = time.monotonic() + args.seconds

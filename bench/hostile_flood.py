@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import submit_load as load  # noqa: E402
+from served import httpx_session, start_server  # noqa: E402
 
 JUNK = ["0", "-1", "99999999999999999999999999", "1e999", "NaN", "../../etc/passwd", "%2e%2e%2f", "%FF%FE",
         "%00", "{{7*7}}", "'; DROP TABLE unit;--", "<script>alert(1)</script>", "ü" * 300, "a" * 5000, " ",
@@ -74,7 +75,7 @@ async def flood(base: str, total: int, seed: int) -> Counter:
 
     rng = random.Random(seed)
     table = routes()
-    collaborator = await load.logged_in(base, "load0")
+    collaborator = await httpx_session(base, "load0", load.PASSWORD)
     anonymous = httpx.AsyncClient(base_url=base, timeout=30)
     statuses: Counter = Counter()
     failures = []
@@ -119,7 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = load.configure()
     load.prepare(1, 1)
-    server = load.start_server(args.port, 2, data_dir / "server.log")
+    server = start_server(args.port, 2, data_dir / "server.log")
     started = time.monotonic()
     try:
         statuses = asyncio.run(flood(f"http://127.0.0.1:{args.port}", args.requests, args.seed))

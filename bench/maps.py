@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,10 +23,11 @@ TMP = Path(tempfile.mkdtemp(prefix="phuhop-bench-maps-"))
 os.environ["PHUHOP_DATA_DIR"] = str(TMP)
 os.environ["PHUHOP_DATABASE_URL"] = os.environ.get("PHUHOP_BENCH_DATABASE_URL", f"sqlite:///{TMP / 'bench.db'}")
 os.environ.setdefault("PHUHOP_SECRET_KEY", "bench-secret")
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from scoring import load_rules, score  # noqa: E402
 from server import i18n  # noqa: E402
+from served import free_port, start_server  # noqa: E402
 from server.db import write_transaction  # noqa: E402
 from server.maps import cache, pictures  # noqa: E402
 from server.tables import Assessment, CertificationEntry, CertificationList, Period, Score, Unit  # noqa: E402
@@ -104,23 +103,10 @@ async def render_times(period: Period, fmt: str, runs: int = 3) -> list[float]:
 
 
 def serve_times(period_ids: dict[str, int], runs: int = 30) -> dict[str, list[float]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port",
-                               str(port), "--no-migrate"], cwd=ROOT, env=os.environ.copy(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
+    server = start_server(port, 1, TMP / "server.log")
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/public", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
         out = {}
         for unit_set, period_id in period_ids.items():
             url = f"{base}/public/{period_id}/map/png"

@@ -19,9 +19,7 @@ import asyncio
 import os
 import random
 import resource
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +37,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import httpx  # noqa: E402
 from score_batch import synthetic_commune  # noqa: E402
 
+from served import free_port, start_server  # noqa: E402
 from server.accounts import create_user  # noqa: E402
 from server.migrate import migrate_async  # noqa: E402
 from server.registry import import_units  # noqa: E402
@@ -98,24 +97,6 @@ async def list_all(period: Period, admin: User) -> tuple[int, float]:
     return len(provinces), time.perf_counter() - started
 
 
-def serve() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                                "--no-migrate"], env=os.environ.copy(), cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            httpx.get(f"{base}/login", timeout=1)
-            return process, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the server did not start")
-
-
 def timed_get(base: str, username: str, path: str, runs: int) -> tuple[float, int, int]:
     """Median wall time of GET `path` (after one warm-up), its status and size."""
     with httpx.Client(base_url=base, timeout=60) as client:
@@ -156,7 +137,9 @@ def main() -> None:
     count, seconds = asyncio.run(list_all(period, admin))
     print(f"certification lists: {count} provinces in {seconds:.2f} s")
 
-    process, base = serve()
+    port = free_port()
+    process = start_server(port, 1, TMP / "server.log")
+    base = f"http://127.0.0.1:{port}"
     try:
         queue_s, status, size = timed_get(base, "reviewer", f"/review?period={period.id}", args.runs)
         print(f"district review queue page ({district_name}), HTTP: {queue_s * 1000:.0f} ms median, "

@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,8 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import uvloop
+
+from served import start_server
 
 if TYPE_CHECKING:
     from forms.model import FormVersion
@@ -96,25 +97,6 @@ async def _load_world(phones: int, reviewers: int) -> dict:
         await period.save()
         await audit.record("bench_world_created", "bench", username="bench", after={"phones": phones})
     return {"communes": communes, "period": period.id}
-
-
-def start_server(port: int, workers: int, log: Path) -> subprocess.Popen:
-    import urllib.request
-
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers), "--no-migrate"],
-        env=os.environ.copy(), cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=1)
-            return process
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"server did not start: see {log}")
 
 
 @dataclass
