@@ -48,7 +48,7 @@ async def stubborn_phone(base: str, index: int, until: float, run: Run, pause: f
     import httpx
 
     from forms import registry as form_registry
-    from server.samples import sample_answers
+    from server.collection.samples import sample_answers
 
     forms = [form for form in form_registry.list_forms() if form.status == "published"]
     rng = random.Random(index)
@@ -157,7 +157,7 @@ async def drop_scenario(args: argparse.Namespace) -> bool:
     import json
 
     from forms import registry as form_registry
-    from server.samples import sample_answers
+    from server.collection.samples import sample_answers
 
     data_dir = load.configure()
     await asyncio.to_thread(load.prepare, 1, 0)
@@ -213,7 +213,7 @@ async def diskfull_scenario(args: argparse.Namespace) -> bool:
         refusals: dict[int, int] = {}
         message = ""
         from forms import registry as form_registry
-        from server.samples import sample_answers
+        from server.collection.samples import sample_answers
 
         form = form_registry.get_form("commune-annual", 1)
         rng = random.Random(9)

@@ -51,7 +51,7 @@ def fill(path: str, rng: random.Random) -> str:
 
 def mutated_submission(rng: random.Random) -> bytes:
     from forms import registry as form_registry
-    from server.samples import sample_answers
+    from server.collection.samples import sample_answers
 
     form = rng.choice([f for f in form_registry.list_forms() if f.status == "published"])
     answers = sample_answers(form, rng)

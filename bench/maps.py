@@ -26,11 +26,11 @@ os.environ.setdefault("PHUHOP_SECRET_KEY", "bench-secret")
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from scoring import load_rules, score  # noqa: E402
-from server import i18n  # noqa: E402
+from server.core import i18n  # noqa: E402
 from served import free_port, start_server  # noqa: E402
-from server.db import write_transaction  # noqa: E402
+from server.core.db import write_transaction  # noqa: E402
 from server.maps import cache, pictures  # noqa: E402
-from server.tables import Assessment, CertificationEntry, CertificationList, Period, Score, Unit  # noqa: E402
+from server.core.tables import Assessment, CertificationEntry, CertificationList, Period, Score, Unit  # noqa: E402
 
 INDICATORS = __import__("json").loads((ROOT / "examples" / "xa-other.json").read_text())["indicators"]
 BATCH = 500
@@ -72,8 +72,8 @@ async def final_lists(period: Period, admin_id: int) -> int:
 
 
 async def setup() -> dict[str, Period]:
-    from server.accounts import create_user
-    from server.registry import import_units
+    from server.accounts.users import create_user
+    from server.registry.units import import_units
 
     await import_units("legacy")
     await import_units("2025")
@@ -128,7 +128,7 @@ def serve_times(period_ids: dict[str, int], runs: int = 30) -> dict[str, list[fl
 
 
 def main() -> None:
-    from server.migrate import migrate
+    from server.core.migrate import migrate
 
     migrate()
     print(f"database: {os.environ['PHUHOP_DATABASE_URL']}")

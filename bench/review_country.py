@@ -38,13 +38,13 @@ import httpx  # noqa: E402
 from score_batch import synthetic_commune  # noqa: E402
 
 from served import free_port, start_server  # noqa: E402
-from server.accounts import create_user  # noqa: E402
-from server.migrate import migrate_async  # noqa: E402
-from server.registry import import_units  # noqa: E402
+from server.accounts.users import create_user  # noqa: E402
+from server.core.migrate import migrate_async  # noqa: E402
+from server.registry.units import import_units  # noqa: E402
 from scoring import load_rules, score  # noqa: E402
 from server.review import lists, scoring_service  # noqa: E402
 from server.review.indicators import reported_many  # noqa: E402
-from server.tables import Assessment, Period, Submission, Unit, User  # noqa: E402
+from server.core.tables import Assessment, Period, Submission, Unit, User  # noqa: E402
 
 PASSWORD = "bench-password-1"
 

@@ -58,8 +58,8 @@ def engine_name() -> str:
 
 def prepare(phones: int, reviewers: int) -> dict:
     """A fresh migrated database: one province, a commune and a collaborator per phone, reviewers, a period."""
-    from server.migrate import migrate
-    from server.testing import drop_all_tables
+    from server.core.migrate import migrate
+    from server.core.testing import drop_all_tables
 
     drop_all_tables()
     migrate()
@@ -67,11 +67,11 @@ def prepare(phones: int, reviewers: int) -> dict:
 
 
 async def _load_world(phones: int, reviewers: int) -> dict:
-    from server import audit
-    from server.auth import hash_password
-    from server.db import write_transaction
-    from server.registry import fold
-    from server.tables import Period, Unit, User
+    from server.core import audit
+    from server.accounts.auth import hash_password
+    from server.core.db import write_transaction
+    from server.registry.units import fold
+    from server.core.tables import Period, Unit, User
 
     password_hash = hash_password(PASSWORD)  # one hash for every account: argon2 is slow on purpose
     async with write_transaction():
@@ -141,7 +141,7 @@ async def logged_in(base: str, username: str | None) -> aiohttp.ClientSession:
 def answer_pool(index: int, per_form: int = 8) -> list[tuple[FormVersion, dict]]:
     """Valid answers made before the clock starts (making them took a sixth of the generator's CPU)."""
     from forms import registry as form_registry
-    from server.samples import sample_answers
+    from server.collection.samples import sample_answers
 
     rng = random.Random(index)
     forms = [form for form in form_registry.list_forms() if form.status == "published"]
@@ -263,7 +263,7 @@ def report(tally: Tally, elapsed: float, args: argparse.Namespace) -> None:
 
 def check_stored(acked: set[str]) -> tuple[int, int, int]:
     """(lost, duplicates, stored): every acknowledged UUID must be in the database exactly once."""
-    from server.tables import Submission
+    from server.core.tables import Submission
 
     rows = Submission.select(Submission.uuid).run_sync()
     stored = [str(row["uuid"]) for row in rows]
@@ -271,7 +271,7 @@ def check_stored(acked: set[str]) -> tuple[int, int, int]:
 
 
 def integrity() -> str:
-    from server.settings import get_settings
+    from server.core.settings import get_settings
 
     settings = get_settings()
     if not settings.is_sqlite:

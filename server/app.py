@@ -15,18 +15,32 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from forms import registry as form_registry
-from server.api import ROUTES as API_ROUTES
-from server.auth import SessionUserMiddleware
-from server.db import close_pool, open_pool
-from server.errors import EXCEPTION_HANDLERS
-from server.middleware import LanguageMiddleware, add_security_headers
-from server.pages import ROUTES as PAGE_ROUTES
-from server.requests import SafeRequest, sane_static_path
-from server.settings import get_settings
-from server.templating import template_config
+from server.accounts import pages as account_pages
+from server.collection import api as submissions_api
+from server.collection import assessment_pages, forms_api
+from server.collection import pages as collect_pages
+from server.maps import boundary_pages, public_pages
+from server.openrosa import ROUTES as OPENROSA_ROUTES
+from server.openrosa import admin_pages as odk_admin_pages
+from server.review import admin_pages, list_pages
+from server.review import api as review_api
+from server.review import pages as review_pages
+from server.accounts.auth import SessionUserMiddleware
+from server.core.db import close_pool, open_pool
+from server.core.errors import EXCEPTION_HANDLERS
+from server.core.middleware import LanguageMiddleware, add_security_headers
+from server.core.requests import SafeRequest, sane_static_path
+from server.core.settings import get_settings
+from server.core.templating import template_config
 
 STATIC_DIRS = [Path(__file__).parent / "static", Path(__file__).parent.parent / "forms" / "static"]
 MACHINE_PATHS = ["/openrosa"]  # token-authenticated clients: no cookies, so no CSRF
+
+# Server-rendered pages (Jinja2, phone-first), then the JSON API (OpenAPI at /schema) and OpenRosa.
+PAGE_ROUTES = [*account_pages.ROUTES, *collect_pages.ROUTES, *public_pages.ROUTES, *boundary_pages.ROUTES,
+               *review_pages.ROUTES, *list_pages.ROUTES, *assessment_pages.ROUTES, *admin_pages.ROUTES,
+               *odk_admin_pages.ROUTES]
+API_ROUTES = [*forms_api.ROUTES, *submissions_api.ROUTES, *review_api.ROUTES, *OPENROSA_ROUTES]
 
 
 def create_app() -> Litestar:

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from forms import registry as form_registry
-from server.accounts import create_user
-from server.registry import children_of, find_province, get_unit, import_units
-from server.samples import sample_answers
-from server.submissions import submit
+from server.accounts.users import create_user
+from server.registry.units import children_of, find_province, get_unit, import_units
+from server.collection.samples import sample_answers
+from server.collection.submissions import submit
 from server.review import assessments, lists
-from server.tables import Period, Unit, User
+from server.core.tables import Period, Unit, User
 
 DEMO_PASSWORD = "phuhop-demo"
 DEMO_PROVINCE = "bac ninh"

@@ -30,8 +30,8 @@ def pytest_report_header() -> str:
 @pytest.fixture(scope="session")
 def migrated_db() -> str:
     """Drop whatever a previous run left (PostgreSQL keeps it), then migrate from zero."""
-    from server.migrate import migrate
-    from server.testing import drop_all_tables
+    from server.core.migrate import migrate
+    from server.core.testing import drop_all_tables
 
     drop_all_tables()
     migrate()
@@ -41,7 +41,7 @@ def migrated_db() -> str:
 @pytest.fixture()
 def db(migrated_db: str) -> str:
     """An empty, migrated database for one test."""
-    from server.testing import empty_all_tables
+    from server.core.testing import empty_all_tables
 
     empty_all_tables()
     return migrated_db
@@ -55,7 +55,7 @@ PASSWORD = "mat-khau-thu-nghiem"
 @pytest.fixture()
 def world(db: str) -> dict:
     """A small real registry (one province, one district, two communes), one user per role and a period."""
-    from server.testing import make_world
+    from server.core.testing import make_world
 
     return make_world(PASSWORD)
 

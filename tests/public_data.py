@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from scoring import load_rules, score
-from server.db import write_transaction
-from server.tables import Assessment, CertificationEntry, CertificationList, Period, Score, Unit, User
+from server.core.db import write_transaction
+from server.core.tables import Assessment, CertificationEntry, CertificationList, Period, Score, Unit, User
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -97,7 +97,7 @@ def build_scenario(world: dict, recognised: int = 20, failing: int = 10) -> dict
     `failing` communes, a final list of an earlier period, and a list of Hà Nội only posted for comment."""
     import asyncio
 
-    from server.registry import import_units
+    from server.registry.units import import_units
 
     async def build() -> dict:
         await import_units("2025", province="bac ninh")

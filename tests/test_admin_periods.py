@@ -10,7 +10,7 @@ from conftest import csrf_header, login
 from test_review_workflow import send_for_review, submit_forms
 
 from scoring import list_rules
-from server.tables import AuditLog, Period
+from server.core.tables import AuditLog, Period
 
 
 def _periods() -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import PASSWORD, csrf_header, login
 
-from server.tables import AuditLog, LoginAttempt
+from server.core.tables import AuditLog, LoginAttempt
 
 
 def test_start_page_offers_login_in_vietnamese(client) -> None:
@@ -71,7 +71,7 @@ def test_next_parameter_cannot_redirect_elsewhere(client) -> None:
 
 
 def test_language_choice_is_kept_on_the_account(client) -> None:
-    from server.tables import User
+    from server.core.tables import User
 
     login(client, "collab_a")
     client.post("/language", data={"language": "en", "next": "/my"}, headers=csrf_header(client))

@@ -51,7 +51,7 @@ def logged_in(status: int, public: int = 302) -> dict[str, int]:
 def submission_of_a(_role: str) -> dict[str, Any]:
     """A valid satisfaction form for commune A, with a fresh UUID."""
     from forms.registry import get_form
-    from server.samples import sample_answers
+    from server.collection.samples import sample_answers
 
     return {"uuid": str(uuid.uuid4()), "form_id": "satisfaction", "form_version": 1, "commune_code": "00004",
             "answers": sample_answers(get_form("satisfaction", 1), random.Random(1))}
@@ -59,7 +59,7 @@ def submission_of_a(_role: str) -> dict[str, Any]:
 
 def draft_list_of_01(world: dict) -> None:
     """A draft certification list of province 01 (reviewer_x's area), its id kept in `world`."""
-    from server.tables import CertificationList
+    from server.core.tables import CertificationList
 
     row = CertificationList(key=f"{world['period'].id}:{world['province'].id}:1", period=world["period"].id,
                             area=world["province"].id, revision=1, created_by=world["users"]["admin"].id)

@@ -24,8 +24,8 @@ from forms import registry as form_registry
 from forms.compat import normalise
 from forms.derive import indicators_for_period
 from scoring import ScoringInputError, load_rules, score
-from server.samples import sample_answers
-from server.settings import get_settings
+from server.collection.samples import sample_answers
+from server.core.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = [(f.form_id, f.version) for f in form_registry.list_forms() if f.status == "published"]
@@ -52,8 +52,8 @@ class Writer(threading.Thread):
             self.error = error
 
     async def _write(self) -> None:
-        from server import submissions
-        from server.tables import User
+        from server.collection import submissions
+        from server.core.tables import User
 
         users = [await User.objects(User.unit).where(User.username == name).first() for name in ("collab_a", "collab_b")]
         rng = random.Random(7)
@@ -108,7 +108,7 @@ def read_tables(path: Path) -> list[str]:
 
 
 def read_current() -> list[tuple]:
-    from server.tables import Submission
+    from server.core.tables import Submission
 
     stored = Submission.select(Submission.uuid, Submission.form_id, Submission.form_version,
                                Submission.commune.code, Submission.answers).order_by(Submission.id) \

@@ -11,7 +11,7 @@ from test_review_workflow import assessment, send_for_review, submit_forms
 
 from server.review import dashboard
 from server.review.assessments import get_period
-from server.tables import AuditLog, CertificationEntry, CertificationList, Period, Unit
+from server.core.tables import AuditLog, CertificationEntry, CertificationList, Period, Unit
 
 
 def _approved(client, world, who: str = "collab_a", commune_key: str = "commune_a") -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import csrf_header, login
 from forms import registry as form_registry
-from server.samples import sample_answers
-from server.tables import AuditLog, Submission
+from server.collection.samples import sample_answers
+from server.core.tables import AuditLog, Submission
 
 
 def answers_for(form_id: str, version: int | None = None, seed: int = 1) -> dict:
@@ -170,8 +170,8 @@ def test_the_form_api_and_openapi_describe_the_forms(client, world) -> None:
 
 def test_concurrent_resends_of_one_submission_store_it_once(client, world) -> None:
     """Two phones' worth of retries racing on one UUID: the unique index lets one in."""
-    from server.submissions import submit
-    from server.tables import User
+    from server.collection.submissions import submit
+    from server.core.tables import User
 
     user = User.objects(User.unit).where(User.username == "collab_a").first().run_sync()
     body = body_for("satisfaction")

@@ -7,13 +7,13 @@ import sqlite3
 
 import pytest
 
-from server.db import write_transaction
-from server.settings import get_settings
-from server.tables import Unit
+from server.core.db import write_transaction
+from server.core.settings import get_settings
+from server.core.tables import Unit
 
 
 def test_migrations_create_every_table(db: str) -> None:
-    from server.tables import ALL_TABLES
+    from server.core.tables import ALL_TABLES
 
     for table in ALL_TABLES:
         assert table.count().run_sync() == 0

@@ -12,7 +12,7 @@ import random
 import uuid
 
 from forms import registry as form_registry
-from server.samples import sample_answers
+from server.collection.samples import sample_answers
 
 
 def _answers(seed: int) -> dict:
@@ -20,9 +20,9 @@ def _answers(seed: int) -> dict:
 
 
 async def _race(world: dict) -> list:
-    from server import submissions
-    from server.db import close_pool, open_pool
-    from server.tables import User
+    from server.collection import submissions
+    from server.core.db import close_pool, open_pool
+    from server.core.tables import User
 
     await open_pool()
     try:
@@ -48,8 +48,8 @@ async def _race(world: dict) -> list:
 
 
 def test_concurrent_submissions_are_each_stored_once_with_their_audit_row(world: dict) -> None:
-    from server.errors import InputError
-    from server.tables import AuditLog, Submission
+    from server.core.errors import InputError
+    from server.core.tables import AuditLog, Submission
 
     results = asyncio.run(_race(world))
     stored = [r for r in results if not isinstance(r, BaseException)]
@@ -73,8 +73,8 @@ def test_concurrent_submissions_are_each_stored_once_with_their_audit_row(world:
 
 def test_a_failing_write_in_a_group_leaves_the_others_stored(world: dict) -> None:
     """Grouped commits on SQLite: one write that breaks a constraint is rolled back alone."""
-    from server.db import write_atomically
-    from server.tables import Submission, Unit, User
+    from server.core.db import write_atomically
+    from server.core.tables import Submission, Unit, User
 
     async def group() -> list:
         author = await User.select(User.id).where(User.username == "collab_a").first()

@@ -11,8 +11,8 @@ from forms import registry as form_registry
 from forms.validate import validate
 from server.cli import main
 from server.demo import DEMO_PASSWORD, load_demo
-from server.samples import sample_answers
-from server.tables import Assessment, CertificationList, Period, Submission, Unit, User
+from server.collection.samples import sample_answers
+from server.core.tables import Assessment, CertificationList, Period, Submission, Unit, User
 
 
 def test_sample_answers_are_valid_for_every_form_version() -> None:

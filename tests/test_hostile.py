@@ -19,7 +19,7 @@ import pytest
 from conftest import csrf_header, login
 from forms import registry as form_registry
 from forms.logic import evaluate
-from server.samples import sample_answers
+from server.collection.samples import sample_answers
 
 XSS = "<script>alert('phuhop-xss')</script>"
 PAYLOADS = [
@@ -35,7 +35,7 @@ def submission(form, answers: dict, **extra) -> dict:
 
 
 def count_submissions() -> int:
-    from server.tables import Submission
+    from server.core.tables import Submission
 
     return Submission.count().run_sync()
 
@@ -146,7 +146,7 @@ def _text_fields(form) -> list[str]:
 
 @pytest.mark.parametrize("form", ACCEPTING, ids=lambda f: f"{f.form_id}-v{f.version}")
 def test_injection_strings_in_every_text_field_are_stored_verbatim_and_shown_escaped(client, world: dict, form) -> None:
-    from server.tables import Submission
+    from server.core.tables import Submission
 
     login(client, "collab_a")
     rng = random.Random(3)
@@ -184,7 +184,7 @@ def test_injection_strings_in_every_text_field_are_stored_verbatim_and_shown_esc
 
 def test_markup_in_names_shown_to_reviewers_is_escaped(client, world: dict) -> None:
     """Commune and user names come from imports and admins: they reach every page, as text only."""
-    from server.tables import Unit, User
+    from server.core.tables import Unit, User
 
     Unit.update({Unit.name: f"Phường {XSS}"}).where(Unit.code == "00004").run_sync()
     User.update({User.display_name: f"Cán bộ <img src=x onerror=alert(1)> {XSS}"}).where(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from server import i18n
+from server.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,9 +9,9 @@ import pytest
 
 from conftest import csrf_header, login
 from public_data import BAC_NINH, build_scenario, count_colour
-from server.errors import InputError
+from server.core.errors import InputError
 from server.maps import boundaries, legend
-from server.tables import AuditLog, Boundary
+from server.core.tables import AuditLog, Boundary
 
 GREEN = legend.RESULTS[0].colour
 

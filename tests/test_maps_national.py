@@ -9,17 +9,17 @@ import pytest
 
 from public_data import BAC_NINH, communes_of, count_colour, failing_indicators, image_size, make_list, make_period, \
     province, recognised_indicators
-from server import i18n
+from server.core import i18n
 from server.maps import geojson, legend, pictures, results
-from server.testing import empty_all_tables
+from server.core.testing import empty_all_tables
 
 GREEN, ORANGE, GREY = (c.colour for c in legend.RESULTS)
 
 
 @pytest.fixture(scope="module")
 def national(migrated_db: str):
-    from server.accounts import create_user
-    from server.registry import import_units
+    from server.accounts.users import create_user
+    from server.registry.units import import_units
 
     async def build() -> dict:
         await import_units("2025")

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from public_data import build_scenario, count_colour, image_size
-from server import submissions
+from server.collection import submissions
 from server.maps import legend, playareas
 
 SAFE_PLACE = {
@@ -48,7 +48,7 @@ def places(world: dict) -> dict:
 
     async def submit_all() -> None:
         user = world["users"]["collab_a"]
-        from server.tables import User
+        from server.core.tables import User
 
         user = await User.objects(User.unit).where(User.id == user.id).first()
         for answers in (_place(), _place(location={"lat": 21.04, "lon": 105.84}, equipment_condition="worn"),

@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from forms import registry
 from forms.xlsform import export_xlsform
 from server.openrosa import drafts
-from server.tables import AuditLog, DeviceToken
+from server.core.tables import AuditLog, DeviceToken
 
 
 def query(statement):

@@ -14,7 +14,7 @@ from conftest import login
 
 from server.openrosa import tokens
 from server.openrosa.routes import MAX_BODY, MAX_XML
-from server.tables import AuditLog, DeviceToken, Submission, User
+from server.core.tables import AuditLog, DeviceToken, Submission, User
 
 XF = "{http://www.w3.org/2002/xforms}"
 LIST_NS = "{http://openrosa.org/xforms/xformsList}"
@@ -153,7 +153,7 @@ def test_submission_is_stored_once_like_a_web_submission(client, token, world) -
     assert answers["adult_present"] is True and answers["fenced"] is False
     assert answers["hazards"] == ["traffic", "electricity"] and answers["area_m2"] == 350.5
     assert "photo_note" not in answers
-    from server.settings import get_settings
+    from server.core.settings import get_settings
     assert (get_settings().data_dir / "attachments" / str(instance_id) / "1712345678901.jpg").read_bytes() \
         == b"\xff\xd8 fake jpeg"
 

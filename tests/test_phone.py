@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import PASSWORD
-from server.tables import Submission
+from server.core.tables import Submission
 
 
 def log_in(page, username: str = "collab_a") -> None:

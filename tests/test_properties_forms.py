@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from forms import registry as form_registry
 from forms.model import FormVersion
 from forms.validate import MESSAGES, Problem, clean, validate
-from server.samples import sample_answers
+from server.collection.samples import sample_answers
 
 FORMS = form_registry.list_forms()
 IDS = [f"{form.form_id}-v{form.version}" for form in FORMS]

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from public_data import BAC_NINH, build_scenario, make_period
-from server import i18n
+from server.core import i18n
 
 
 @pytest.fixture()

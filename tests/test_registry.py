@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from server.cli import main
-from server.registry import (
+from server.registry.units import (
     ImportSummary,
     RegistryError,
     UnknownProvince,
@@ -25,8 +25,8 @@ from server.registry import (
     is_within,
     set_commune_type,
 )
-from server.tables import AuditLog, Unit
-from server.testing import empty_all_tables
+from server.core.tables import AuditLog, Unit
+from server.core.testing import empty_all_tables
 
 # Counts checked against the package's dataset.db (SELECT COUNT(DISTINCT ...) per level).
 LEGACY = {"province": 63, "district": 696, "commune": 10_035}

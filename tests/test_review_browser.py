@@ -12,9 +12,9 @@ from conftest import CHROMIUM, PASSWORD
 from test_review_workflow import FORMS, expected_indicators
 
 from scoring import load_rules, score
-from server import submissions
+from server.collection import submissions
 from server.review import assessments
-from server.tables import Assessment, Correction, User
+from server.core.tables import Assessment, Correction, User
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ import asyncio
 from conftest import csrf_header, login
 from test_review_workflow import assessment, send_for_review, submit_forms
 
-from server.tables import AuditLog, Correction
+from server.core.tables import AuditLog, Correction
 
 
 def _submitted(client, world) -> int:

@@ -8,9 +8,9 @@ import pytest
 from conftest import login
 from test_review_workflow import send_for_review, submit_forms
 
-from server.registry import fold
+from server.registry.units import fold
 from server.review.collation import sort_key
-from server.tables import Unit
+from server.core.tables import Unit
 
 NAMES = ["Phường Hoàn Kiếm", "Xã Đông Anh", "Xã Dương Xá", "Phường Ô Chợ Dừa", "Phường Ông Ích Khiêm",
          "Xã An Khánh", "Xã Ân Thi", "Phường Hàng Bạc", "Phường Hà Đông", "Phường Hạ Đình"]

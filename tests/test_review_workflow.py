@@ -19,9 +19,9 @@ from forms.compat import normalise
 from forms.derive import indicators_for_period
 from forms.validate import clean
 from scoring import load_rules, score
-from server.i18n import gettext, use_language
+from server.core.i18n import gettext, use_language
 from server.review import exports
-from server.tables import AuditLog, Correction, Score
+from server.core.tables import AuditLog, Correction, Score
 
 SURVEYS = [{"respondent": "child", "age_band": "age_11_15", "overall": "very_satisfied"},
            {"respondent": "adult", "age_band": "age_30_59", "overall": "satisfied"},

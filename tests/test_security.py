@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from server.app import MACHINE_PATHS, create_app
-from server.settings import get_settings
+from server.core.settings import get_settings
 from conftest import PASSWORD, csrf_header, login
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,7 +132,7 @@ def test_api_uses_cookie_sessions_so_it_is_not_exempt_from_csrf() -> None:
 @pytest.mark.parametrize("route", state_changing_routes(), ids=lambda r: f"{r[0]} {r[1]}")
 def test_every_browser_state_change_requires_the_csrf_token(client, route: tuple[str, str]) -> None:
     """Logged in as admin (who may do most), without the token and with a wrong one: 403, nothing written."""
-    from server.tables import AuditLog, Submission
+    from server.core.tables import AuditLog, Submission
 
     method, path = route
     if _is_machine(path):
@@ -153,7 +153,7 @@ def test_every_browser_state_change_requires_the_csrf_token(client, route: tuple
 
 def test_machine_paths_ignore_browser_sessions(client) -> None:
     """CSRF-exempt paths must not act on a session cookie alone (else a foreign page could post to them)."""
-    from server.tables import AuditLog
+    from server.core.tables import AuditLog
 
     login(client, "admin")
     before = AuditLog.count().run_sync()

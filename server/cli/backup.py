@@ -15,7 +15,7 @@ def backup_command(out: Path) -> None:
     SQLite: a consistent snapshot through SQLite's online backup API. PostgreSQL: `pg_dump -Fc`
     (the PostgreSQL client tools must be on PATH).
     """
-    from server.backup import BackupError, backup
+    from server.core.backup import BackupError, backup
 
     try:
         done = backup(out)
@@ -32,8 +32,8 @@ def restore_command(file: Path, force: bool) -> None:
 
     Stop the server first: a restore replaces everything written since the backup.
     """
-    from server.backup import BackupError, restore
-    from server.settings import get_settings
+    from server.core.backup import BackupError, restore
+    from server.core.settings import get_settings
 
     try:
         done = restore(file, force=force)

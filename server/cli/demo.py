@@ -17,8 +17,8 @@ import click
 def demo_command(province: str, communes: int, serve: bool, host: str, port: int) -> None:
     """Load demo data (a real province, accounts, submissions) and serve it."""
     from server.demo import DEMO_PASSWORD, load_demo
-    from server.migrate import migrate
-    from server.registry import UnknownProvince
+    from server.core.migrate import migrate
+    from server.registry.units import UnknownProvince
 
     migrate()
     try:

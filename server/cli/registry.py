@@ -8,7 +8,7 @@ import sys
 import click
 
 from scoring import COMMUNE_TYPES
-from server.registry import UNIT_SETS
+from server.registry.units import UNIT_SETS
 
 SET_HELP = "Registry set: 'legacy' (63 provinces, 3 tiers) or '2025' (34 provinces, 2 tiers)."
 
@@ -30,8 +30,8 @@ def import_command(unit_set: str, province: str | None) -> None:
     type 'urban_ward', other new communes 'other' (set mountain/island/difficult communes with
     `phuhop registry set-type`).
     """
-    from server.migrate import migrate
-    from server.registry import UnknownProvince, find_province, import_units, source_units
+    from server.core.migrate import migrate
+    from server.registry.units import UnknownProvince, find_province, import_units, source_units
 
     try:
         wanted = find_province(unit_set, province) if province is not None else None
@@ -54,8 +54,8 @@ def import_command(unit_set: str, province: str | None) -> None:
               help="List the units directly below this one (a province or district code); default: the provinces.")
 def list_command(unit_set: str, parent: str | None) -> None:
     """Print code, name and kind of units, one a line, tab-separated."""
-    from server.migrate import migrate
-    from server.registry import children_of, get_unit
+    from server.core.migrate import migrate
+    from server.registry.units import children_of, get_unit
 
     migrate()
 
@@ -86,8 +86,8 @@ def set_type_command(code: str, commune_type: str, unit_set: str, reason: str | 
     TYPE is one of: urban_ward, mountain_island_difficult, other. The change is written to the
     audit log and survives later imports.
     """
-    from server.migrate import migrate
-    from server.registry import RegistryError, set_commune_type
+    from server.core.migrate import migrate
+    from server.registry.units import RegistryError, set_commune_type
 
     migrate()
     try:

@@ -21,7 +21,7 @@ import click
 
 from scoring import (COMMUNE_TYPE_LABELS, N_, InputProblem, RuleSet, ScoreResult, ScoringInputError, list_rules, load_rules,
                      score_document)
-from server import i18n
+from server.core import i18n
 
 INVALID = 2
 

@@ -8,8 +8,8 @@ import click
 @click.command("migrate")
 def migrate_command() -> None:
     """Apply database migrations (SQLite file under ./data, or PHUHOP_DATABASE_URL)."""
-    from server.migrate import migrate
-    from server.settings import get_settings
+    from server.core.migrate import migrate
+    from server.core.settings import get_settings
 
     migrate()
     click.echo(f"Database is up to date: {get_settings().database_url}")
@@ -25,7 +25,7 @@ def serve_command(host: str, port: int, workers: int, no_migrate: bool) -> None:
     import uvicorn
 
     if not no_migrate:
-        from server.migrate import migrate
+        from server.core.migrate import migrate
 
         migrate()
     click.echo(f"phuhop: http://{host}:{port}/  (Ctrl+C to stop)")

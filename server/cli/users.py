@@ -6,7 +6,7 @@ import asyncio
 
 import click
 
-from server.auth import ROLES
+from server.accounts.auth import ROLES
 
 
 @click.group("users")
@@ -25,8 +25,8 @@ def users() -> None:
 def create(username: str, role: str, unit_code: str | None, unit_set: str, display_name: str | None,
            password: str) -> None:
     """Create a user account (the change is written to the audit log)."""
-    from server.accounts import AccountError, create_user
-    from server.migrate import migrate
+    from server.accounts.users import AccountError, create_user
+    from server.core.migrate import migrate
 
     migrate()
     try:

@@ -2,5 +2,6 @@
 
 Modules: `fonts` (the shipped font), `render` (the render lock and the thread), `cache`, `results`
 (what the public may see, read from the database), `mapping` (map figures), `charts`, `geojson`,
-`boundaries` (uploaded commune boundaries), `playareas`, `privacy`, `exports` (CSV/XLSX), `share`.
+`boundaries` (uploaded commune boundaries), `playareas`, `privacy`, `exports` (CSV/XLSX), `share`;
+the public pages (`public_pages`) and the boundary upload page (`boundary_pages`).
 """

@@ -17,11 +17,11 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from server import audit
-from server.db import write_transaction
-from server.errors import FieldError, InputError
-from server.i18n import N_
-from server.tables import Boundary, Unit, User
+from server.core import audit
+from server.core.db import write_transaction
+from server.core.errors import FieldError, InputError
+from server.core.i18n import N_
+from server.core.tables import Boundary, Unit, User
 
 CODE_PROPERTIES = ("code", "ma", "ma_xa", "maxa", "ward_code", "commune_code", "ma_dvhc", "id")
 COMMUNE_CODE_LENGTH = 5

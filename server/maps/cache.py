@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.settings import get_settings
+from server.core.settings import get_settings
 
 # Bump when the drawing code changes what a file looks like: old files are then never served.
 DRAWING_VERSION = "2"

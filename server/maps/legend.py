@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.i18n import N_, gettext
+from server.core.i18n import N_, gettext
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure
 
 from scoring import COMMUNE_TYPE_LABELS
-from server.i18n import N_, current_language, format_number, gettext
+from server.core.i18n import N_, current_language, format_number, gettext
 from server.maps import cache, charts, legend, mapping, playareas, render, results, share
-from server.templating import localized
-from server.tables import Period, Unit
+from server.core.templating import localized
+from server.core.tables import Period, Unit
 
 SOURCE = N_("Source: final certification lists published with phuhop; commune positions from the official "
             "registry of administrative units.")

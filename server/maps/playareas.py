@@ -23,7 +23,7 @@ from forms.compat import normalise
 from piccolo.query.functions.aggregate import Count, Max, Sum
 
 from server.maps.results import json_value
-from server.tables import Submission, Unit
+from server.core.tables import Submission, Unit
 
 FORM_ID = "play-area"
 NOT_SHOWN_STATES = ("rejected", "deleted")

@@ -14,7 +14,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count, Max, Sum
 
-from server.tables import Assessment, Boundary, CertificationEntry, CertificationList, Period, Score, Unit
+from server.core.tables import Assessment, Boundary, CertificationEntry, CertificationList, Period, Score, Unit
 
 FINAL = "final"
 RECOGNISED, NOT_RECOGNISED, NOT_LISTED = "recognised", "not_recognised", "not_listed"

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.i18n import gettext
+from server.core.i18n import gettext
 from server.maps import privacy
-from server.templating import localized
+from server.core.templating import localized
 
 
 @dataclass

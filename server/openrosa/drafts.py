@@ -13,10 +13,10 @@ import anyio
 
 from forms.loader import DEFINITIONS_DIR
 from forms.xlsform import ImportResult, next_version_in, read_xlsform, save_draft
-from server import audit
-from server.db import write_transaction
-from server.settings import get_settings
-from server.tables import User
+from server.core import audit
+from server.core.db import write_transaction
+from server.core.settings import get_settings
+from server.core.tables import User
 
 
 def drafts_dir() -> Path:

@@ -19,7 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from forms.model import FormVersion
-from server.i18n import N_
+from server.core.i18n import N_
 
 _INTEGER = re.compile(r"-?[0-9]+")
 _SKIPPED = ("percent", "note")  # computed on the phone and again on the server, or only shown

@@ -21,14 +21,15 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath, QueryParameter
 
 from forms import registry as form_registry
-from server import audit, i18n, submissions
-from server.db import write_transaction
-from server.errors import InputError
-from server.i18n import N_, gettext
+from server.core import audit, i18n
+from server.collection import submissions
+from server.core.db import write_transaction
+from server.core.errors import InputError
+from server.core.i18n import N_, gettext
 from server.openrosa import tokens, xforms
 from server.openrosa.instance import InstanceError, answers_of, read_instance
-from server.settings import get_settings
-from server.templating import localized
+from server.core.settings import get_settings
+from server.core.templating import localized
 
 MAX_BODY = 10 * 1024 * 1024
 """Largest submission POST (instance and attachments); announced as X-OpenRosa-Accept-Content-Length."""

@@ -14,11 +14,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from server import audit
-from server.db import write_transaction
-from server.errors import FieldError, InputError
-from server.i18n import N_
-from server.tables import DeviceToken, Unit, User
+from server.core import audit
+from server.core.db import write_transaction
+from server.core.errors import FieldError, InputError
+from server.core.i18n import N_
+from server.core.tables import DeviceToken, Unit, User
 
 TOUCH_EVERY = timedelta(minutes=5)  # how stale `last_used_at` may get: no write on every request
 

@@ -1,5 +1,6 @@
 """Review, scoring and certification: from a commune's submitted data to a signed-off list.
 
-Services only (no HTTP): pages and the API call them. Every write goes through one of these
-modules, inside `write_transaction()`, with an audit record.
+Services (`assessments`, `scoring_service`, `lists`, `periods`, …) hold the rules and every write, inside
+`write_transaction()` with an audit record; the handler layers (`pages`, `list_pages`, `admin_pages`, `api`)
+only read the request and call them.
 """

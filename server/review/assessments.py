@@ -13,15 +13,15 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 
-from server import audit
-from server.auth import unit_of
-from server.db import write_transaction
-from server.i18n import N_
-from server.registry import is_within
+from server.core import audit
+from server.accounts.auth import unit_of
+from server.core.db import write_transaction
+from server.core.i18n import N_
+from server.registry.units import is_within
 from server.review import indicators, scoring_service
 from server.review.errors import Conflict, NotAllowed, invalid
 from server.review.states import EDITABLE_BY_REVIEWER, TRANSITIONS
-from server.tables import Assessment, Period, ReviewComment, Submission, Unit, User
+from server.core.tables import Assessment, Period, ReviewComment, Submission, Unit, User
 
 
 NO_PERIOD = N_("No assessment period is open for your commune.")

@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from server.tables import AuditLog
+from server.core.tables import AuditLog
 
 PAGE_SIZE = 100
 COLUMNS = ("id", "at", "username", "action", "entity", "entity_id", "before", "after", "reason", "ip")

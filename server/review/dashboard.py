@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from server.review.queue import area_rows
 from server.review.states import STATES
-from server.tables import Period, Unit
+from server.core.tables import Period, Unit
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from litestar.exceptions import PermissionDeniedException
 
-from server.errors import FieldError, InputError
-from server.i18n import N_
+from server.core.errors import FieldError, InputError
+from server.core.i18n import N_
 
 STALE = N_("Someone else changed this assessment after you opened it. Reload the page to see their changes, "
            "then try again.")

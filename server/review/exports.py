@@ -16,11 +16,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from scoring import COMMUNE_TYPE_LABELS
-from server import audit
-from server.db import write_transaction
-from server.i18n import N_, format_number, gettext, use_language
+from server.core import audit
+from server.core.db import write_transaction
+from server.core.i18n import N_, format_number, gettext, use_language
 from server.review.lists import EntryRow
-from server.tables import User
+from server.core.tables import User
 
 EXPORT_LANGUAGE = "vi"
 HEADERS = (N_("No."), N_("Commune code"), N_("Commune, ward or township"), N_("Belongs to"), N_("Commune type"),

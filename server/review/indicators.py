@@ -18,9 +18,9 @@ from forms.compat import normalise
 from forms.derive import indicators_for_period
 from forms.model import FormVersion
 from scoring import RuleSet
-from server.i18n import N_
+from server.core.i18n import N_
 from server.review.errors import invalid
-from server.tables import Correction, Submission, User
+from server.core.tables import Correction, Submission, User
 
 ANNUAL, PLAY_AREA, PARTICIPATION, SATISFACTION = "commune-annual", "play-area", "child-participation", "satisfaction"
 

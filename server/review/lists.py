@@ -14,15 +14,15 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 
-from server import audit
-from server.auth import unit_of
-from server.db import write_transaction
-from server.i18n import N_
-from server.registry import is_within
+from server.core import audit
+from server.accounts.auth import unit_of
+from server.core.db import write_transaction
+from server.core.i18n import N_
+from server.registry.units import is_within
 from server.review.collation import sort_key
 from server.review.errors import Conflict, NotAllowed, invalid
 from server.review.states import LISTABLE
-from server.tables import Assessment, CertificationEntry, CertificationList, Period, Score, Unit, User
+from server.core.tables import Assessment, CertificationEntry, CertificationList, Period, Score, Unit, User
 
 LIST_STATES = ("draft", "posted", "final")
 LIST_STATE_LABELS = {"draft": N_("Draft"), "posted": N_("Posted for comment"), "final": N_("Final")}

@@ -8,12 +8,12 @@ from typing import Any
 
 from forms import registry as form_registry
 from scoring import list_rules
-from server import audit
-from server.db import write_transaction
-from server.errors import FieldError, InputError
-from server.i18n import N_
-from server.registry import UNIT_SETS
-from server.tables import Assessment, Period, User
+from server.core import audit
+from server.core.db import write_transaction
+from server.core.errors import FieldError, InputError
+from server.core.i18n import N_
+from server.registry.units import UNIT_SETS
+from server.core.tables import Assessment, Period, User
 
 
 @dataclass

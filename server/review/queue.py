@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from server.registry import fold
+from server.registry.units import fold
 from server.review.assessments import effective_state
 from server.review.collation import sort_key
 from server.review.states import STATES
-from server.tables import Assessment, Period, Score, Submission, Unit
+from server.core.tables import Assessment, Period, Score, Submission, Unit
 
 SORTS = ("name", "code", "state", "total", "updated")
 PAGE_SIZE = 100

@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from scoring import InputProblem, RuleSet, ScoreResult, ScoringInputError, load_rules, score
-from server import audit
-from server.db import write_transaction
+from server.core import audit
+from server.core.db import write_transaction
 from server.review.indicators import Value, corrections_many, reported_many
-from server.tables import Assessment, Period, Score, Unit, User
+from server.core.tables import Assessment, Period, Score, Unit, User
 
 
 @dataclass

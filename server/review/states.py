@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.i18n import N_
+from server.core.i18n import N_
 
 STATES: tuple[str, ...] = ("not_started", "collecting", "submitted", "under_review", "returned", "approved",
                            "posted", "recognised", "not_recognised")

@@ -1,0 +1,1 @@
+"""Collection: storing submissions (`submissions`), the collaborator's pages, the forms and submissions API."""

@@ -1,0 +1,138 @@
+"""Storing submissions: validated against their form version, bound to a commune, stored once.
+
+The phone makes the submission's UUID, so a resend (retry after a timeout, a double tap, a
+replayed offline queue) finds the stored row and is answered as a duplicate, never stored twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from piccolo.utils.encoding import load_json
+
+from forms import registry as form_registry
+from forms.validate import InvalidAnswers, clean
+from server.core import audit
+from server.accounts.auth import unit_of
+from server.core.db import insert_row, write_atomically
+from server.core.errors import FieldError, InputError
+from server.core.i18n import N_, current_language, gettext
+from server.core.tables import Period, Submission, Unit, User
+
+
+@dataclass(frozen=True)
+class Stored:
+    submission: Submission
+    commune: Unit
+    duplicate: bool
+
+
+class Forbidden(Exception):
+    """The user may not submit for this commune; `message` is a msgid."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def commune_for(user: User, commune_code: str | None) -> Unit:
+    """A collaborator submits for their own commune only; an admin names any commune."""
+    own = unit_of(user)
+    if user.role == "collaborator":
+        if own is None:
+            raise Forbidden(N_("Your account is not bound to a commune. Ask your district to fix it."))
+        if commune_code not in (None, "", own.code):
+            raise Forbidden(N_("You can only send data for your own commune."))
+        return own
+    if user.role == "admin" and commune_code:
+        commune = await Unit.objects().where((Unit.code == commune_code) & (Unit.kind == "commune")).first()
+        if commune is None:
+            raise InputError([FieldError("commune_code", "unknown", N_("There is no commune with this code."))])
+        return commune
+    raise Forbidden(N_("Only the commune's collaborators can send survey forms."))
+
+
+async def submit(user: User, *, uuid: UUID, form_id: str, form_version: int, answers: dict[str, Any],
+                 commune_code: str | None = None, client_created_at: datetime | None = None,
+                 source: str = "web", ip: str | None = None) -> Stored:
+    """Validate and store one submission, or return the stored one for a known UUID."""
+    commune = await commune_for(user, commune_code)
+    # A new UUID is the common case: no look-up first. A known one is found when its insert
+    # fails on the unique index, or here when a resend no longer validates (its form retired since).
+    try:
+        form = _accepting_form(form_id, form_version)
+        try:
+            cleaned = clean(form, answers)  # validates as it cleans: one pass over the answers
+        except InvalidAnswers as invalid:
+            raise InputError([FieldError(f"answers.{p.field}", p.code, p.render(gettext, current_language()))
+                              for p in invalid.problems]) from invalid
+    except InputError:
+        existing = await Submission.objects().where(Submission.uuid == uuid).first()
+        if existing is not None:
+            return _same_or_conflict(existing, user, commune, form_id, form_version)
+        raise
+    row = Submission(uuid=uuid, form_id=form_id, form_version=form_version, commune=commune.id,
+                     period=await _period_for(commune, form_id, form_version), author=user.id,
+                     answers=cleaned, source=source,
+                     client_created_at=client_created_at.isoformat() if client_created_at else None)
+    try:
+        # One atomic write (on SQLite: the writer thread's next group commit), audit row included.
+        [inserted, _] = await write_atomically(
+            insert_row(row),
+            audit.entry("submission_stored", "submission", uuid, user=user, ip=ip,
+                        after={"form": form_id, "version": form_version, "commune": commune.code}))
+        row.id = inserted[0]["id"]
+        row._exists_in_db = True
+    except Exception:
+        # Two sends of one UUID raced: the unique index let one in; answer the other as a duplicate.
+        existing = await Submission.objects().where(Submission.uuid == uuid).first()
+        if existing is None:
+            raise
+        return _same_or_conflict(existing, user, commune, form_id, form_version)
+    return Stored(row, commune, duplicate=False)
+
+
+def _same_or_conflict(existing: Submission, user: User, commune: Unit, form_id: str,
+                      form_version: int) -> Stored:
+    if existing.author != user.id or existing.form_id != form_id or existing.form_version != form_version:
+        raise InputError([FieldError("uuid", "conflict", N_("This identifier is already used by another submission."))],
+                         status_code=409)
+    return Stored(existing, commune, duplicate=True)
+
+
+def _accepting_form(form_id: str, form_version: int):
+    try:
+        return form_registry.check_accepting(form_id, form_version)
+    except form_registry.FormNotAccepted as refused:
+        raise InputError([FieldError("form_version" if refused.code == "retired" else "form_id", refused.code,
+                                     refused.message, refused.params)],
+                         detail=refused.message, status_code=422) from refused
+
+
+# Prepared once: building this query with Piccolo cost more CPU than running it.
+_OPEN_PERIODS = (f'SELECT "id", "form_versions" FROM "{Period._meta.tablename}" '
+                 'WHERE "active" = {} AND "unit_set" = {} ORDER BY "id" DESC')
+
+
+async def _period_for(commune: Unit, form_id: str, form_version: int) -> int | None:
+    """The id of the open period of the commune's registry that accepts this form version (any, if it lists none)."""
+    for period in await Period.raw(_OPEN_PERIODS, True, commune.unit_set):
+        form_versions = period["form_versions"]
+        if isinstance(form_versions, str):  # JSON text on both engines; decoded if a driver ever does it
+            form_versions = load_json(form_versions)
+        accepted = (form_versions or {}).get(form_id)
+        if not form_versions or (accepted and form_version in accepted):
+            return period["id"]
+    return None
+
+
+async def list_for(user: User, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    """A user's own submissions, newest first."""
+    rows = await Submission.select(
+        Submission.uuid, Submission.form_id, Submission.form_version, Submission.state,
+        Submission.received_at, Submission.commune.code, Submission.commune.name,
+    ).where(Submission.author == user.id).order_by(Submission.id, ascending=False).limit(limit).offset(offset)
+    return rows

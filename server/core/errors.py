@@ -1,0 +1,129 @@
+"""Errors as users see them: JSON with field paths for the API, a page or a redirect for people.
+
+Every message is a msgid translated into the request's language here, at the edge.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from asyncpg.exceptions import DataError as PostgresDataError
+from asyncpg.exceptions import DiskFullError as PostgresDiskFull
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from server.core.i18n import N_, gettext, has_message
+
+
+@dataclass
+class FieldError:
+    """One problem with one field: `message` is a msgid (or already-translated text)."""
+
+    field: str
+    code: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def render(self) -> dict[str, Any]:
+        return {"field": self.field, "code": self.code, "message": gettext(self.message, **self.params)}
+
+
+class InputError(HTTPException):
+    """Bad input: 4xx with every problem listed by field; nothing was stored."""
+
+    status_code = 422
+
+    def __init__(self, errors: list[FieldError], detail: str = N_("The data sent has errors."),
+                 status_code: int = 422) -> None:
+        super().__init__(detail=detail, status_code=status_code)
+        self.errors = errors
+
+
+STORAGE_FULL = N_("The server's storage is full: nothing was stored. The form stays on your phone; "
+                  "send it again later.")
+STATUS_MESSAGES = {
+    400: N_("The request could not be understood."),
+    401: N_("Please log in."),
+    403: N_("You do not have permission to do this."),
+    404: N_("This page does not exist."),
+    405: N_("This action is not allowed here."),
+    409: N_("Someone else changed this data at the same time. Reload and try again."),
+    413: N_("The data sent is too large."),
+    429: N_("Too many requests. Please wait a moment and try again."),
+    500: N_("Something went wrong on the server. Your data was not changed; please try again."),
+    507: STORAGE_FULL,
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api", "/schema")) or "application/json" in request.headers.get("accept", "")
+
+
+def _detail(exc: Exception, status: int) -> str:
+    """Our own msgids are translated; Litestar's technical English gives way to a plain message."""
+    detail = getattr(exc, "detail", "") or ""
+    if detail and has_message(detail):
+        return gettext(detail)
+    return gettext(STATUS_MESSAGES.get(status, STATUS_MESSAGES[400 if status < 500 else 500]))
+
+
+def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
+    """Litestar's body/parameter validation errors, reshaped to our field/code/message form."""
+    errors = []
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "").removeprefix("body.") or "body"
+            errors.append({"field": key, "code": "invalid", "message": gettext(N_("This value is not valid."))})
+    return errors or [{"field": "body", "code": "invalid", "message": gettext(N_("This value is not valid."))}]
+
+
+def handle_exception(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", HTTP_500_INTERNAL_SERVER_ERROR)
+    if status >= 500:
+        request.logger.exception("server error", exc_info=exc)
+    if isinstance(exc, InputError):
+        errors = [e.render() for e in exc.errors]
+    elif isinstance(exc, ValidationException):
+        errors = _validation_errors(exc)
+    else:
+        errors = []
+    detail = _detail(exc, status)
+    if _wants_json(request):
+        return Response({"status": status, "detail": detail, "errors": errors}, status_code=status,
+                        media_type=MediaType.JSON, headers=getattr(exc, "headers", None))
+    if isinstance(exc, NotAuthorizedException):
+        return Redirect(f"/login?next={quote(request.url.path)}")
+    return Template("error.html", context={"status": status, "detail": detail, "errors": errors},
+                    status_code=status)
+
+
+def handle_out_of_range(request: Request, exc: Exception) -> Response:
+    """A number in the URL too large for the database's integer (SQLite: OverflowError, PostgreSQL:
+    asyncpg's DataError) names nothing that can exist: 404, not 500."""
+    return handle_exception(request, NotFoundException())
+
+
+def handle_storage_full(request: Request, exc: Exception) -> Response:
+    """The database's disk is full: 507 with a message that says so (the phone keeps the form and resends).
+
+    Other database errors are real bugs and stay 500s."""
+    if isinstance(exc, sqlite3.OperationalError) and "full" not in str(exc):
+        return handle_exception(request, exc)
+    request.logger.error("database storage is full: %s", exc)
+    return handle_exception(request, HTTPException(detail=STORAGE_FULL, status_code=507))
+
+EXCEPTION_HANDLERS = {HTTPException: handle_exception, Exception: handle_exception,
+                      PermissionDeniedException: handle_exception, OverflowError: handle_out_of_range,
+                      PostgresDataError: handle_out_of_range, sqlite3.OperationalError: handle_storage_full,
+                      PostgresDiskFull: handle_storage_full}

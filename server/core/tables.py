@@ -1,0 +1,232 @@
+"""Piccolo tables. Schema changes are additive (SQLite's auto-migrations are partial)."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from server.core.db import DB
+
+
+class Unit(Table, db=DB):
+    """An administrative unit of one registry set (legacy 3-tier or 2025 2-tier).
+
+    Depth is data: `level` 1 is a province, the deepest level holds communes (kind 'commune').
+    """
+
+    id = Serial(primary_key=True)
+    unit_set = Varchar(length=16, index=True)  # "legacy" | "2025"
+    key = Varchar(length=24, unique=True)  # "<unit_set>:<code>": the official code is unique per set
+    code = Varchar(length=16, index=True)
+    name = Varchar(length=200)
+    name_ascii = Varchar(length=200, index=True)  # lower-case, no diacritics: for search
+    kind = Varchar(length=16)  # province | district | commune
+    level = Integer()
+    parent = ForeignKey("self", null=True, on_delete=OnDelete.restrict, index=True)
+    path = Varchar(length=64, index=True)  # "/01/001/00001": ancestors' codes, for area checks
+    commune_type = Varchar(length=32, null=True, default=None)  # scoring type of a commune
+    lat = Float(null=True, default=None)
+    lon = Float(null=True, default=None)
+    population = Integer(null=True, default=None)
+
+
+class User(Table, db=DB, tablename="phuhop_user"):
+    id = Serial(primary_key=True)
+    username = Varchar(length=64, unique=True)
+    password_hash = Varchar(length=200)
+    display_name = Varchar(length=200)
+    role = Varchar(length=16)  # collaborator | reviewer | admin
+    unit = ForeignKey(Unit, null=True, on_delete=OnDelete.restrict)  # commune of a collaborator, area of a reviewer
+    language = Varchar(length=8, null=True, default=None)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Period(Table, db=DB):
+    """An assessment period: its rule set and the form versions it accepts are data."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=200)
+    year = Integer()
+    rule_set = Varchar(length=32)
+    unit_set = Varchar(length=16)
+    form_versions = JSON(default={})  # {"play-area": [1, 2], ...}
+    opens_on = Varchar(length=10, null=True, default=None)  # ISO dates
+    closes_on = Varchar(length=10, null=True, default=None)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Submission(Table, db=DB):
+    """One filled form. `uuid` is made by the phone so that a resend is stored once."""
+
+    id = Serial(primary_key=True)
+    uuid = UUID(unique=True)
+    form_id = Varchar(length=64, index=True)
+    form_version = Integer()
+    commune = ForeignKey(Unit, index=True, on_delete=OnDelete.restrict)
+    period = ForeignKey(Period, null=True, index=True, on_delete=OnDelete.restrict)
+    author = ForeignKey(User, on_delete=OnDelete.restrict)
+    answers = JSON()
+    state = Varchar(length=16, default="stored")
+    source = Varchar(length=16, default="web")  # web | api | openrosa
+    client_created_at = Varchar(length=40, null=True, default=None)
+    received_at = Timestamptz(default=TimestamptzNow())
+
+
+class AuditLog(Table, db=DB):
+    """Append-only record of every write: who, when, what, why."""
+
+    id = Serial(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    user = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    username = Varchar(length=64, null=True, default=None)
+    action = Varchar(length=64, index=True)
+    entity = Varchar(length=64)
+    entity_id = Varchar(length=64, null=True, default=None)
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
+    reason = Text(null=True, default=None)
+    ip = Varchar(length=64, null=True, default=None)
+
+
+class LoginAttempt(Table, db=DB):
+    """Failed logins, shared by all workers, for throttling."""
+
+    id = Serial(primary_key=True)
+    username = Varchar(length=64, index=True)
+    ip = Varchar(length=64, index=True)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class Assessment(Table, db=DB):
+    """One commune in one period, moving through the official procedure (see server/review states).
+
+    `key` ("<period id>:<commune id>") makes the pair unique on both engines; `version` is bumped by
+    every write so that a reviewer acting on a stale page gets a conflict, not a silent overwrite.
+    """
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=40, unique=True)
+    period = ForeignKey(Period, index=True, on_delete=OnDelete.restrict)
+    commune = ForeignKey(Unit, index=True, on_delete=OnDelete.restrict)
+    state = Varchar(length=24, default="not_started", index=True)
+    version = Integer(default=1)
+    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+
+
+class Correction(Table, db=DB):
+    """A reviewer's correction of one indicator value; the reported value is never overwritten."""
+
+    id = Serial(primary_key=True)
+    assessment = ForeignKey(Assessment, index=True, on_delete=OnDelete.restrict)
+    indicator = Varchar(length=64)
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
+    reason = Text()
+    author = ForeignKey(User, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Score(Table, db=DB):
+    """A stored result: the rule set and form versions it used, so code or rule changes never alter it."""
+
+    id = Serial(primary_key=True)
+    assessment = ForeignKey(Assessment, index=True, on_delete=OnDelete.restrict)
+    rules_id = Varchar(length=32)
+    rules_version = Varchar(length=32)
+    rules_sha256 = Varchar(length=64)
+    form_versions = JSON(default={})
+    indicators = JSON()
+    result = JSON()
+    total = Integer()
+    certified = Boolean()
+    provisional = Boolean()
+    computed_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    computed_at = Timestamptz(default=TimestamptzNow())
+    reason = Text(null=True, default=None)
+
+
+class ReviewComment(Table, db=DB):
+    """What a reviewer said when returning, approving or reopening (the collaborator sees it)."""
+
+    id = Serial(primary_key=True)
+    assessment = ForeignKey(Assessment, index=True, on_delete=OnDelete.restrict)
+    author = ForeignKey(User, on_delete=OnDelete.restrict)
+    action = Varchar(length=24)
+    text = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CertificationList(Table, db=DB):
+    """One revision of a period's list for an area: draft → posted (comment dates) → final (immutable)."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=60, unique=True)  # "<period id>:<area unit id>:<revision>"
+    period = ForeignKey(Period, index=True, on_delete=OnDelete.restrict)
+    area = ForeignKey(Unit, index=True, on_delete=OnDelete.restrict)
+    revision = Integer(default=1)
+    state = Varchar(length=16, default="draft")
+    comment_from = Varchar(length=10, null=True, default=None)
+    comment_to = Varchar(length=10, null=True, default=None)
+    note = Text(default="")
+    created_by = ForeignKey(User, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+    posted_at = Timestamptz(null=True, default=None)
+    finalized_at = Timestamptz(null=True, default=None)
+
+
+class CertificationEntry(Table, db=DB):
+    """A commune on a list, with the stored score it was listed with."""
+
+    id = Serial(primary_key=True)
+    certification_list = ForeignKey(CertificationList, index=True, on_delete=OnDelete.restrict)
+    commune = ForeignKey(Unit, on_delete=OnDelete.restrict)
+    score = ForeignKey(Score, on_delete=OnDelete.restrict)
+    commune_type = Varchar(length=32)
+    total = Integer()
+    threshold = Integer()
+    certified = Boolean()
+    provisional = Boolean()
+
+
+class Boundary(Table, db=DB):
+    """A commune's boundary (GeoJSON geometry) uploaded by an admin, matched by official code."""
+
+    id = Serial(primary_key=True)
+    unit = ForeignKey(Unit, unique=True, on_delete=OnDelete.restrict)
+    geometry = JSON()
+    uploaded_by = ForeignKey(User, on_delete=OnDelete.restrict)
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+
+
+class DeviceToken(Table, db=DB):
+    """An ODK Collect token of one collaborator (only its hash is stored); an admin can revoke it."""
+
+    id = Serial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
+    label = Varchar(length=200, default="")
+    created_by = ForeignKey(User, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+ALL_TABLES: list[type[Table]] = [Unit, User, Period, Submission, AuditLog, LoginAttempt, Assessment, Correction,
+                                 Score, ReviewComment, CertificationList, CertificationEntry, Boundary,
+                                 DeviceToken]

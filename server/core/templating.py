@@ -1,0 +1,53 @@
+"""The one Jinja environment: autoescaped, with gettext and Babel formatting for the request's language."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from server.core import i18n
+
+TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
+
+
+def localized(texts: dict[str, str] | None) -> str:
+    """Pick the current language's text from a {vi, en} dict of a form or rule file."""
+    if not texts:
+        return ""
+    return texts.get(i18n.current_language()) or texts.get(i18n.DEFAULT_LANGUAGE) or next(iter(texts.values()))
+
+
+def json_script(value: object) -> Markup:
+    """JSON safe inside <script type="application/json">: no `</script>` can close the block."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        number=i18n.format_number,
+        date=i18n.format_date,
+        datetime=i18n.format_datetime,
+        localized=localized,
+        json_script=json_script,
+    )
+    env.globals.update(current_language=i18n.current_language, languages=i18n.LANGUAGES,
+                       language_name=i18n.language_name)
+    return env
+
+
+def template_config() -> TemplateConfig:
+    return TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment()))

@@ -1,0 +1,1 @@
+"""The commune registry: Vietnam's administrative units (`units`), imported from `vietnamadminunits`."""

@@ -1,0 +1,181 @@
+"""Certification lists (draft → posted → final), their exports, and the dashboard of an area."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from scoring import COMMUNE_TYPE_LABELS
+from server.accounts.auth import current_user, requires_role
+from server.core.errors import InputError
+from server.core.i18n import N_, gettext, use_language
+from server.maps import pictures
+from server.maps.public_pages import picture_response
+from server.review.pages import area_for, choose_period, client_ip, error_list, form_data, reviewers
+from server.review import assessments, dashboard, exports, lists
+from server.review.errors import invalid
+from server.review.states import STATE_LABELS, STATES
+from server.core.tables import CertificationList, Period, User
+
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+async def _lists_page(request: Request, period: Period, *, errors: list | None = None, status: int = 200,
+                      form: dict[str, str] | None = None) -> Template:
+    user = current_user(request)
+    area = assessments.area_of(user)
+    rows = await lists.lists_of(period, area)
+    return Template("review_lists.html", status_code=status, context={
+        "period": period, "area": area, "lists": rows, "errors": errors or [], "form": form or {},
+        "list_state_labels": lists.LIST_STATE_LABELS, "user": user})
+
+
+@get("/review/{period_id:int}/lists", name="review_lists", guards=[reviewers], include_in_schema=False)
+async def lists_page(request: Request, period_id: FromPath[int]) -> Template:
+    period, _ = await choose_period(current_user(request), period_id)
+    return await _lists_page(request, period)
+
+
+@post("/review/{period_id:int}/lists", guards=[reviewers], include_in_schema=False, status_code=303)
+async def create_list(request: Request, period_id: FromPath[int]) -> Template | Redirect:
+    user = current_user(request)
+    period, _ = await choose_period(user, period_id)
+    data = await form_data(request)
+    try:
+        area = await area_for(user, period, data.get("area", "")) if user.role == "admin" else assessments.area_of(user)
+        if area is None:
+            raise invalid("area", "unknown", N_("Give the official code of a province or district."))
+        row = await lists.create(period, area, user, data.get("note", ""), ip=client_ip(request))
+    except InputError as refused:
+        return await _lists_page(request, period, errors=error_list(refused), status=refused.status_code, form=data)
+    return Redirect(f"/review/lists/{row.id}", status_code=303)
+
+
+async def _list(request: Request, list_id: int) -> tuple[CertificationList, Period]:
+    row = await lists.get_list(list_id)
+    lists.check_list_area(current_user(request), row.area)
+    return row, await assessments.get_period(row.period)
+
+
+async def _list_page(request: Request, row: CertificationList, period: Period, *, errors: list | None = None,
+                     status: int = 200, form: dict[str, str] | None = None) -> Template:
+    entries = await lists.entries([row.id])
+    revisions = await lists.lists_of(period, row.area)
+    newer = [r for r in revisions if r["area_id"] == row.area.id and r["revision"] > row.revision]
+    return Template("review_list.html", status_code=status, context={
+        "row": row, "period": period, "entries": entries, "errors": errors or [], "form": form or {},
+        "superseded_by": newer[-1] if newer else None, "list_state_labels": lists.LIST_STATE_LABELS,
+        "type_labels": COMMUNE_TYPE_LABELS, "today": date.today().isoformat(), "user": current_user(request),
+        "provisional": any(e.provisional for e in entries)})
+
+
+@get("/review/lists/{list_id:int}", name="review_list", guards=[reviewers], include_in_schema=False)
+async def list_page(request: Request, list_id: FromPath[int]) -> Template:
+    row, period = await _list(request, list_id)
+    return await _list_page(request, row, period)
+
+
+@post("/review/lists/{list_id:int}/{step:str}", guards=[reviewers], include_in_schema=False, status_code=303)
+async def list_step(request: Request, list_id: FromPath[int], step: FromPath[str]) -> Template | Redirect:
+    """Post a draft for comment (with its dates) or make a posted list final."""
+    row, period = await _list(request, list_id)
+    data = await form_data(request)
+    user = current_user(request)
+    try:
+        if step == "post":
+            await lists.post(row, user, data.get("comment_from", ""), data.get("comment_to", ""), ip=client_ip(request))
+        elif step == "finalise":
+            await lists.finalise(row, user, ip=client_ip(request))
+        else:
+            raise NotFoundException()
+    except InputError as refused:
+        return await _list_page(request, row, period, errors=error_list(refused), status=refused.status_code,
+                                form=data)
+    return Redirect(f"/review/lists/{row.id}", status_code=303)
+
+
+def _document(row: CertificationList, period: Period) -> exports.Document:
+    with use_language(exports.EXPORT_LANGUAGE):
+        title = gettext(N_("List of communes assessed as fit for children — %(area)s"), area=row.area.name)
+        subtitle = gettext(N_("%(period)s · rule set %(rules)s · revision %(revision)s · %(state)s"),
+                           period=period.name, rules=period.rule_set, revision=row.revision,
+                           state=gettext(lists.LIST_STATE_LABELS[row.state]))
+    return exports.Document(title=title, subtitle=subtitle, public=row.state == "final")
+
+
+@get("/review/lists/{list_id:int}/export/{fmt:str}", name="review_list_export", guards=[reviewers],
+     include_in_schema=False)
+async def export_list(request: Request, list_id: FromPath[int], fmt: FromPath[str]) -> Response | Template:
+    row, period = await _list(request, list_id)
+    entries = await lists.entries([row.id])
+    document = _document(row, period)
+    user = current_user(request)
+    if fmt not in ("csv", "xlsx", "html"):
+        raise NotFoundException()
+    await exports.record_export(document, user, "certification_list", row.id, fmt, len(entries), client_ip(request))
+    if fmt == "html":
+        return _print_page(document, entries)
+    body = exports.to_csv(document, entries) if fmt == "csv" else exports.to_xlsx(document, entries)
+    name = f"danh-sach-{period.id}-{row.area.code}-r{row.revision}.{fmt}"
+    return Response(body, media_type=EXPORT_TYPES[fmt],
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+def _print_page(document: exports.Document, entries: list[lists.EntryRow]) -> Template:
+    """Every text of the page is translated here: the template renders after this function returns."""
+    return Template("review_list_print.html", context={"page": exports.print_texts(document, entries)})
+
+
+@get("/review/{period_id:int}/national", name="review_national", guards=[requires_role("admin")],
+     include_in_schema=False)
+async def national_list(request: Request, period_id: FromPath[int],
+                        final_only: Annotated[int, QueryParameter(name="final", required=False, ge=0, le=1)] = 0,
+                        ) -> Template:
+    """Every area's latest list of a period on one printable page (the final ones only, if asked)."""
+    period = await assessments.get_period(period_id)
+    ids = await lists.national_list_ids(period, final_only=bool(final_only))
+    entries = await lists.entries(ids)
+    with use_language(exports.EXPORT_LANGUAGE):
+        document = exports.Document(
+            title=gettext(N_("National list of communes assessed as fit for children")),
+            subtitle=gettext(N_("%(period)s · rule set %(rules)s"), period=period.name, rules=period.rule_set),
+            public=bool(final_only))
+    await exports.record_export(document, current_user(request), "period", period.id, "html", len(entries),
+                                client_ip(request))
+    return _print_page(document, entries)
+
+
+@get("/review/{period_id:int}/dashboard", name="review_dashboard", guards=[reviewers], include_in_schema=False)
+async def dashboard_page(request: Request, period_id: FromPath[int],
+                         area_code: Annotated[str, QueryParameter(name="area", required=False, max_length=16)] = "",
+                         ) -> Template:
+    user: User = current_user(request)
+    period, _ = await choose_period(user, period_id)
+    area = await area_for(user, period, area_code)
+    board = await dashboard.build(period, area)
+    return Template("review_dashboard.html", context={"period": period, "board": board, "area": area, "states": STATES,
+                                                      "state_labels": STATE_LABELS, "user": user,
+                                                      "area_code": area_code})
+
+
+@get("/review/{period_id:int}/map/{fmt:str}", name="review_state_map", guards=[reviewers], include_in_schema=False)
+async def state_map(request: Request, period_id: FromPath[int], fmt: FromPath[str],
+                    area_code: Annotated[str, QueryParameter(name="area", required=False, max_length=16)] = "",
+                    ) -> Response:
+    """The reviewer's area (or, for an admin, any area or the country) coloured by assessment state."""
+    user: User = current_user(request)
+    period, _ = await choose_period(user, period_id)
+    if period is None or fmt not in ("png", "svg"):
+        raise NotFoundException(N_("This page does not exist."))
+    area = await area_for(user, period, area_code)
+    picture = await pictures.state_map(period, area, fmt)
+    return picture_response(request, picture, cache_control="private, max-age=60")
+
+
+ROUTES = [lists_page, create_list, list_page, list_step, export_list, national_list, dashboard_page, state_map]

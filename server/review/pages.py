@@ -1,0 +1,218 @@
+"""The reviewer's pages: the queue of their area and the review of one commune.
+
+Handlers are thin: they call `server.review` services and render. A refused action (bad input,
+a stale version, a wrong state) comes back on the same page with the message and its HTTP status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from scoring import COMMUNE_TYPE_LABELS
+from server.accounts.auth import current_user, requires_role
+from server.core.errors import InputError
+from server.core.i18n import gettext
+from server.review import assessments, indicators, queue, scoring_service
+from server.review.states import ACTION_LABELS, STATE_LABELS, STATES, allowed_actions
+from server.core.tables import Period, Unit, User
+
+reviewers = requires_role("reviewer", "admin")
+
+
+# ---------------------------------------------------------------- shared by the review pages
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+async def choose_period(user: User, period_id: int | None) -> tuple[Period | None, list[Period]]:
+    """The period asked for, else the current one of the user's registry set; and the ones to choose from."""
+    area = assessments.area_of(user)
+    periods = await assessments.periods_of(area.unit_set if area else None)
+    if period_id is not None:
+        chosen = next((p for p in periods if p.id == period_id), None)
+        if chosen is None:
+            await assessments.get_period(period_id)  # 404 if it does not exist at all
+            raise PermissionDeniedException(gettext("This commune is outside your area."))
+        return chosen, periods
+    current = next((p for p in periods if p.active), None)
+    return current or (periods[0] if periods else None), periods
+
+
+async def area_for(user: User, period: Period, code: str | None) -> Unit | None:
+    """A reviewer's own area; an admin may name any unit by code (None: the whole registry set)."""
+    if user.role != "admin":
+        return assessments.area_of(user)
+    if not code:
+        return None
+    return await Unit.objects().where(Unit.key == f"{period.unit_set}:{code.strip()}").first().run()
+
+
+def error_list(error: InputError) -> list[dict[str, Any]]:
+    return [item.render() for item in error.errors]
+
+
+# ---------------------------------------------------------------- the queue
+
+@dataclass(frozen=True)
+class QueueRequest:
+    """What a queue request asks for: the page and the JSON API read the same query string."""
+
+    period_id: int | None
+    state: str
+    search: str
+    sort: str
+    descending: bool
+    page: int
+    area_code: str
+
+
+async def queue_request(
+    period_id: Annotated[int | None, QueryParameter(name="period", required=False)] = None,
+    state_filter: Annotated[str, QueryParameter(name="state", required=False)] = "",
+    q: Annotated[str, QueryParameter(required=False, max_length=100)] = "",
+    sort: Annotated[str, QueryParameter(required=False)] = "name",
+    desc: Annotated[int, QueryParameter(required=False, ge=0, le=1)] = 0,
+    page: Annotated[int, QueryParameter(required=False, ge=1)] = 1,
+    area_code: Annotated[str, QueryParameter(name="area", required=False, max_length=16)] = "",
+) -> QueueRequest:
+    return QueueRequest(period_id, state_filter, q, sort, bool(desc), page, area_code)
+
+
+QUEUE_DEPENDENCIES = {"wanted": Provide(queue_request)}
+
+
+async def build_queue(user: User, wanted: QueueRequest) -> tuple[Period | None, list[Period], Unit | None, Any]:
+    """The period, the periods to choose from, the area and the built queue (empty without a period)."""
+    period, periods = await choose_period(user, wanted.period_id)
+    area = await area_for(user, period, wanted.area_code) if period else None
+    rows = await queue.area_rows(period, area) if period else []
+    built = queue.build(rows, state=wanted.state or None, search=wanted.search, sort=wanted.sort,
+                        descending=wanted.descending, page=wanted.page)
+    return period, periods, area, built
+
+
+@get("/review", name="review_queue", guards=[reviewers], include_in_schema=False, dependencies=QUEUE_DEPENDENCIES)
+async def review_queue(request: Request, wanted: NamedDependency[QueueRequest]) -> Template:
+    user = current_user(request)
+    period, periods, area, built = await build_queue(user, wanted)
+    return Template("review_queue.html", context={
+        "period": period, "periods": periods, "area": area, "area_code": wanted.area_code, "queue": built,
+        "states": STATES, "state_labels": STATE_LABELS, "sorts": queue.SORTS, "user": user})
+
+
+# ---------------------------------------------------------------- one commune
+
+def reason_text(item: dict[str, Any]) -> str:
+    params = {key: value for key, value in item.items() if key not in ("code", "message")}
+    msgid = item["message"]  # a msgid of scoring/ (extracted there)
+    return gettext(msgid, **params)
+
+
+def _problem_text(problem: Any) -> str:
+    return gettext(problem.message, key=problem.key, **problem.params)
+
+
+def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
+    """What the review page shows, computed once: the result shown, reasons, indicators, history."""
+    rules = scoring_service.rules_of(ctx.period)
+    stored, computed = ctx.stored, ctx.computed
+    stored_matches = stored is not None and stored.indicators == computed.values
+    if stored_matches:
+        result = stored.result
+    elif computed.result is not None:
+        result = computed.result.model_dump(mode="json")
+    else:
+        result = None
+    corrected = {row["indicator"]: row for row in ctx.corrections}
+    labels = indicators.indicator_labels()
+    rows = [{"key": key, "label": labels.get(key), "type": declared.type,
+             "reported": ctx.reported.values.get(key), "current": computed.values.get(key),
+             "corrected": key in corrected}
+            for key, declared in rules.indicators.items()]
+    return {
+        "rules": rules, "result": result, "stored": stored, "stored_matches": stored_matches,
+        "rules_changed": stored_matches and stored.rules_sha256 != rules.sha256,
+        "reasons": [reason_text(r) for r in result["reasons"]] if result else [],
+        "problems": [_problem_text(p) for p in computed.problems],
+        "indicator_rows": rows, "current_values": computed.values, "reported": ctx.reported.values,
+        "corrected": corrected,
+        "actions": allowed_actions(ctx.state, user.role),
+        "can_correct": user.role in ("reviewer", "admin") and ctx.state in ("submitted", "under_review"),
+        "type_label": COMMUNE_TYPE_LABELS.get(ctx.commune.commune_type or "", ""),
+    }
+
+
+async def render_review(request: Request, ctx: assessments.Context, *, errors: list[dict[str, Any]] | None = None,
+                        status: int = 200, form: dict[str, str] | None = None, done: str = "") -> Template:
+    user = current_user(request)
+    history = await assessments.comments_of(ctx.assessment.id)
+    return Template("review_commune.html", status_code=status, context={
+        "ctx": ctx, "period": ctx.period, "view": view_model(ctx, user), "history": history, "errors": errors or [], "form": form or {},
+        "state_labels": STATE_LABELS, "action_labels": ACTION_LABELS, "done": done, "labels": indicators.indicator_labels(),
+        "user": user})
+
+
+async def assessment_context(request: Request, period_id: int, code: str) -> assessments.Context:
+    """One commune's assessment, after checking the commune is in the user's area (pages and API)."""
+    user = current_user(request)
+    period = await assessments.get_period(period_id)
+    commune = await assessments.commune_of(period, code)
+    assessments.check_area(user, commune)
+    return await assessments.load(period, commune, user)
+
+
+@get("/review/{period_id:int}/{code:str}", name="review_commune", guards=[reviewers], include_in_schema=False)
+async def review_commune(request: Request, period_id: FromPath[int], code: FromPath[str],
+                         done: Annotated[str, QueryParameter(required=False, max_length=20)] = "") -> Template:
+    ctx = await assessment_context(request, period_id, code)
+    return await render_review(request, ctx, done=done)
+
+
+@post("/review/{period_id:int}/{code:str}/correct", guards=[reviewers], include_in_schema=False, status_code=303)
+async def correct_value(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Template | Redirect:
+    ctx = await assessment_context(request, period_id, code)
+    data = await form_data(request)
+    try:
+        await assessments.correct(ctx, current_user(request), data.get("indicator", ""), data.get("value", ""),
+                                  data.get("reason", ""), _version(data), ip=client_ip(request))
+    except InputError as refused:
+        return await render_review(request, ctx, errors=error_list(refused), status=refused.status_code, form=data)
+    return Redirect(f"/review/{period_id}/{code}?done=corrected", status_code=303)
+
+
+@post("/review/{period_id:int}/{code:str}/action", guards=[reviewers], include_in_schema=False, status_code=303)
+async def act(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Template | Redirect:
+    ctx = await assessment_context(request, period_id, code)
+    data = await form_data(request)
+    user = current_user(request)
+    action = data.get("action", "")
+    try:
+        if action == "rescore":
+            await assessments.rescore(ctx, user, data.get("reason", ""), ip=client_ip(request))
+        else:
+            await assessments.change_state(ctx, action, user, _version(data), data.get("comment", ""),
+                                           ip=client_ip(request))
+    except InputError as refused:
+        return await render_review(request, ctx, errors=error_list(refused), status=refused.status_code, form=data)
+    return Redirect(f"/review/{period_id}/{code}?done={action}", status_code=303)
+
+
+def _version(data: dict[str, str]) -> int | None:
+    raw = data.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+ROUTES = [review_queue, review_commune, correct_value, act]
