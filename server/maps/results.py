@@ -31,6 +31,7 @@ class PublicList:
     area_name: str
     area_path: str
     finalized_at: Any
+    replaced_by: PublicList | None = None  # the newer final revision of the same area's list, if any
 
 
 @dataclass
@@ -105,7 +106,23 @@ async def final_lists(period_id: int) -> list[PublicList]:
 
 
 async def public_list(period_id: int, list_id: int) -> PublicList | None:
-    return next((item for item in await final_lists(period_id) if item.id == list_id), None)
+    """A final revision of the period: the current one, or an older one marked as replaced.
+
+    A published revision stays at its address: a newer revision replaces it, it does not unpublish it.
+    """
+    row = await CertificationList.select(
+        CertificationList.id, CertificationList.period, CertificationList.revision, CertificationList.area,
+        CertificationList.area.code, CertificationList.area.name, CertificationList.area.path,
+        CertificationList.finalized_at,
+    ).where((CertificationList.id == list_id) & (CertificationList.period == period_id)
+            & (CertificationList.state == FINAL)).first()
+    if row is None:
+        return None
+    current = next((item for item in await final_lists(period_id) if item.area_id == row["area"]), None)
+    return PublicList(id=row["id"], period=row["period"], revision=row["revision"], area_id=row["area"],
+                      area_code=row["area.code"], area_name=row["area.name"], area_path=row["area.path"],
+                      finalized_at=row["finalized_at"],
+                      replaced_by=current if current is not None and current.id != row["id"] else None)
 
 
 async def entries(list_ids: list[int]) -> list[Entry]:
