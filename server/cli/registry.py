@@ -31,6 +31,7 @@ def import_command(unit_set: str, province: str | None) -> None:
     `phuhop registry set-type`).
     """
     from server.core.migrate import migrate
+    from server.history.crosswalk import link_if_both_sets
     from server.registry.units import UnknownProvince, find_province, import_units, source_units
 
     try:
@@ -46,6 +47,9 @@ def import_command(unit_set: str, province: str | None) -> None:
     else:
         summary = asyncio.run(import_units(unit_set, province))
     click.echo(summary.line())
+    links = asyncio.run(link_if_both_sets(by="cli"))
+    if links is not None:
+        click.echo(f"2025 merger crosswalk: {links.line()}")
 
 
 @registry.command("list")

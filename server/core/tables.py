@@ -227,6 +227,96 @@ class DeviceToken(Table, db=DB):
     last_used_at = Timestamptz(null=True, default=None)
 
 
+class UnitLink(Table, db=DB):
+    """The 2025 merger: a legacy unit and a 2025 commune that took all or part of it.
+
+    Built from the conversion data of `vietnamadminunits` (server/history/crosswalk.py). `whole`:
+    the legacy commune went entirely into this one; otherwise it was split and `main` marks the
+    successor the package names as its default (the new commune holding the old one's centre).
+    """
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=40, unique=True)  # "<legacy code>:<2025 code>"
+    legacy = ForeignKey(Unit, index=True, on_delete=OnDelete.restrict)
+    successor = ForeignKey(Unit, index=True, on_delete=OnDelete.restrict)
+    whole = Boolean(default=True)
+    main = Boolean(default=True)
+
+
+class HistoryImport(Table, db=DB):
+    """One spreadsheet imported: a past round's results or a year's registrations. Read-only once stored.
+
+    `sha256` of the file's bytes with the kind, year and set make `key`: importing the same file
+    again finds this row and changes nothing.
+    """
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=120, unique=True)  # "<kind>:<unit set>:<year>:<sha256>"
+    kind = Varchar(length=16)  # results | registrations
+    year = Integer(index=True)
+    unit_set = Varchar(length=16)
+    rule_set = Varchar(length=32, null=True, default=None)  # the decision in force that year (thresholds)
+    file_name = Varchar(length=255)
+    sha256 = Varchar(length=64)
+    rows = Integer(default=0)
+    imported_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    imported_by_name = Varchar(length=64)  # the account, or the CLI's --by
+    imported_at = Timestamptz(default=TimestamptzNow())
+
+
+class HistoryRow(Table, db=DB):
+    """One row of an imported spreadsheet, as read, and the commune it was matched to.
+
+    `status`: matched | resolved (a person chose the commune) | ambiguous | unmatched | invalid |
+    skipped (a person said it is no commune of the registry). Only matched and resolved rows count.
+    """
+
+    id = Serial(primary_key=True)
+    history_import = ForeignKey(HistoryImport, index=True, on_delete=OnDelete.restrict)
+    row_number = Integer()  # as the spreadsheet numbers it
+    status = Varchar(length=16, index=True)
+    commune = ForeignKey(Unit, null=True, default=None, index=True, on_delete=OnDelete.restrict)
+    source = JSON(default={})  # what the row said: commune, district, province, code
+    total = Float(null=True, default=None)  # points as the list gives them (half points exist)
+    recognised = Boolean(null=True, default=None)
+    decision_number = Varchar(length=64, null=True, default=None)
+    decision_date = Varchar(length=10, null=True, default=None)  # ISO date
+    registered_on = Varchar(length=10, null=True, default=None)  # ISO date (registrations)
+    candidates = JSON(default=[])  # codes a person may choose from (ambiguous rows)
+    note = Text(default="")  # why it is held, or how it was matched ("old name")
+    resolved_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    resolved_at = Timestamptz(null=True, default=None)
+
+
+class Registration(Table, db=DB):
+    """A commune's registration to build a child-friendly commune in one year (one row per commune and year)."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=40, unique=True)  # "<commune id>:<year>"
+    commune = ForeignKey(Unit, index=True, on_delete=OnDelete.restrict)
+    year = Integer(index=True)
+    registered_on = Varchar(length=10, null=True, default=None)  # ISO date; None: an imported list gave none
+    withdrawn_on = Varchar(length=10, null=True, default=None)
+    note = Text(default="")
+    source = Varchar(length=32, default="web")  # web | import:<id> | cli
+    recorded_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=1)
+
+
+class ProgressTarget(Table, db=DB):
+    """A national target as data: the share of communes `measure` (registered | meeting) by `year`."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=40, unique=True)  # "<measure>:<year>"
+    measure = Varchar(length=16)
+    year = Integer()
+    percent = Integer()
+    source = Text(default="")  # the programme that sets it
+    updated_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[Table]] = [Unit, User, Period, Submission, AuditLog, LoginAttempt, Assessment, Correction,
                                  Score, ReviewComment, CertificationList, CertificationEntry, Boundary,
-                                 DeviceToken]
+                                 DeviceToken, UnitLink, HistoryImport, HistoryRow, Registration, ProgressTarget]
