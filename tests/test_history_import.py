@@ -219,9 +219,9 @@ def test_cli_import_reports_held_rows_and_resolves_them(provinces, tmp_path) -> 
     row_id = lines[0].split("\t")[0]
     result = runner.invoke(main, ["history", "resolve", row_id, "--commune", "07816", "--by", "lan"])
     assert result.exit_code == 0 and result.output.strip().endswith("resolved")
-    result = runner.invoke(main, ["history", "resolve", row_id, "--skip"])
-    assert result.exit_code == 2 and "already decided" in result.output
+    result = runner.invoke(main, ["history", "resolve", row_id, "--skip", "--lang", "en"])
+    assert result.exit_code == 2 and "row: This row was already decided." in result.output
     result = runner.invoke(main, ["history", "import", str(path), "--year", "2023", "--set", "legacy"])
-    assert "nothing changed" in result.output or "không thay đổi" in result.output
-    result = runner.invoke(main, ["history", "import", str(path), "--year", "²", "--set", "legacy"])
-    assert result.exit_code == 2 and "year" in result.output
+    assert "không có gì thay đổi" in result.output  # Vietnamese by default
+    result = runner.invoke(main, ["history", "import", str(path), "--year", "²", "--set", "legacy", "--lang", "en"])
+    assert result.exit_code == 2 and "year: Give a year between 2000 and" in result.output
