@@ -19,6 +19,12 @@ os.environ["PHUHOP_DATABASE_URL"] = os.environ.get(
 os.environ.setdefault("PHUHOP_SECRET_KEY", "test-secret-key-not-for-production")
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Property tests draw 200 examples each under `make test`; `make test-fast` asks for the "fast" profile.
+settings.register_profile("full", max_examples=200)
+settings.register_profile("fast", max_examples=20)
+settings.load_profile("full")
 
 ENGINE = "postgres" if os.environ["PHUHOP_DATABASE_URL"].startswith("postgres") else "sqlite"
 
@@ -27,23 +33,61 @@ def pytest_report_header() -> str:
     return f"phuhop database engine: {ENGINE} ({os.environ['PHUHOP_DATABASE_URL']})"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that drives Chromium through the `phone` fixture is a browser test, marked or not."""
+    for item in items:
+        if "phone" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+_PRODUCTION_HASHER: list = []  # the hasher the server module made, kept while the suite uses a cheap one
+
+
 @pytest.fixture(scope="session")
 def migrated_db() -> str:
-    """Drop whatever a previous run left (PostgreSQL keeps it), then migrate from zero."""
-    from server.core.migrate import migrate
-    from server.core.testing import drop_all_tables
+    """Drop whatever a previous run left (PostgreSQL keeps it), then migrate from zero.
 
+    Password hashes in this process are argon2 at its cheapest: every test world makes five accounts
+    and most tests log in, which at the production cost (~0.2 s a hash or a check, by design) was
+    half of the suite's time. Verifying reads the cost from the hash, so a live server checks these
+    cheap hashes cheaply too. `production_password_hashes` gives one test the real parameters.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    from server.accounts import auth
+    from server.core.migrate import migrate
+    from server.core.testing import drop_all_tables, make_world, save_snapshot
+
+    assert isinstance(auth._hasher, PasswordHasher), "conftest swaps server.accounts.auth._hasher: keep it in step"
+    _PRODUCTION_HASHER.append(auth._hasher)
+    auth._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
     drop_all_tables()
     migrate()
+    save_snapshot("empty")
+    make_world(PASSWORD)
+    save_snapshot("world")
     return ENGINE
 
 
 @pytest.fixture()
-def db(migrated_db: str) -> str:
-    """An empty, migrated database for one test."""
-    from server.core.testing import empty_all_tables
+def production_password_hashes(migrated_db: str):
+    """argon2 with the production parameters for one test (the suite runs with the cheapest ones)."""
+    from server.accounts import auth
 
-    empty_all_tables()
+    cheap, auth._hasher = auth._hasher, _PRODUCTION_HASHER[0]
+    try:
+        yield auth._hasher
+    finally:
+        auth._hasher = cheap
+
+
+@pytest.fixture()
+def db(migrated_db: str, request: pytest.FixtureRequest) -> str:
+    """An empty, migrated database for one test (unless the test also asks for `world`, which wins)."""
+    from server.core.testing import restore_snapshot
+
+    if "world" not in request.fixturenames:
+        restore_snapshot("empty")
     return migrated_db
 
 
@@ -53,21 +97,33 @@ PASSWORD = "mat-khau-thu-nghiem"
 
 
 @pytest.fixture()
-def world(db: str) -> dict:
-    """A small real registry (one province, one district, two communes), one user per role and a period."""
-    from server.core.testing import make_world
+def world(migrated_db: str) -> dict:
+    """A small real registry (two provinces, three communes), one user per role and a period.
 
-    return make_world(PASSWORD)
+    Built once per session by `make_world` and copied back before each test (a file copy on SQLite,
+    a one-round-trip reload on PostgreSQL); the objects are read fresh from the database each time.
+    """
+    from server.core.testing import restore_snapshot, world_from_db
+
+    restore_snapshot("world")
+    return world_from_db()
+
+
+@pytest.fixture(scope="session")
+def app():
+    """One Litestar application for the session: building one costs ~0.15 s, and it keeps no state
+    of its own between requests (that lives in the database and the client's cookies)."""
+    from server.app import create_app
+
+    return create_app()
 
 
 @pytest.fixture()
-def client(world: dict):
+def client(world: dict, app):
     """Real HTTP through Litestar's test client, against the real database."""
     from litestar.testing import TestClient
 
-    from server.app import create_app
-
-    with TestClient(app=create_app(), base_url="http://127.0.0.1:8000") as test_client:
+    with TestClient(app=app, base_url="http://127.0.0.1:8000") as test_client:
         yield test_client
 
 

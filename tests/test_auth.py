@@ -77,3 +77,20 @@ def test_language_choice_is_kept_on_the_account(client) -> None:
     client.post("/language", data={"language": "en", "next": "/my"}, headers=csrf_header(client))
     assert User.select(User.language).where(User.username == "collab_a").first().run_sync()["language"] == "en"
     assert "My submissions" in client.get("/my").text
+
+
+def test_accounts_are_hashed_and_checked_with_the_production_argon2_cost(production_password_hashes, client) -> None:
+    """The rest of the suite hashes at argon2's cheapest (conftest); this test runs the real cost."""
+    import asyncio
+
+    from argon2 import extract_parameters
+
+    from server.accounts.users import create_user
+    from server.core.tables import User
+
+    asyncio.run(create_user("nguoi.dung.that", PASSWORD, "admin"))
+    stored = User.select(User.password_hash).where(User.username == "nguoi.dung.that").first().run_sync()
+    cost = extract_parameters(stored["password_hash"])
+    assert cost.type.name == "ID" and cost.time_cost >= 3 and cost.memory_cost >= 64 * 1024, cost
+    login(client, "nguoi.dung.that")
+    assert client.get("/my", follow_redirects=False).status_code == 200

@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import httpx
 import pytest
 
 from conftest import PASSWORD, csrf_header, login
@@ -239,31 +240,56 @@ def call(client, method: str, case: Case, role: str, world: dict):
     return client.request(method, _resolve(case.url, world), **kwargs)
 
 
-@pytest.fixture()
-def clients(world: dict):
-    """One test client per role, each logged in through the real login form."""
+@pytest.fixture(scope="module")
+def logged_in_clients(migrated_db: str):
+    """One test client per role, each logged in once through the real login form.
+
+    The database as it is right after those logins (sessions and audit entries included, whatever
+    the session design keeps there) is saved as the snapshot "matrix", and each client's cookies
+    with it: every row starts from exactly that state without logging in again. An app per client:
+    one app's lifespan is not meant to be entered by several clients at once.
+    """
     from litestar.testing import TestClient
 
     from server.app import create_app
+    from server.core.testing import restore_snapshot, save_snapshot
 
+    restore_snapshot("world")
     opened = {}
     try:
         for role in ROLES:
             client = TestClient(app=create_app(), base_url="http://127.0.0.1:8000")
             client.__enter__()
             opened[role] = client
-            if role != "public":
+            if role == "public":
+                client.get("/login")  # the CSRF cookie
+            else:
                 login(client, role)
-        yield opened
+        save_snapshot("matrix")
+        yield {role: (client, httpx.Cookies(client.cookies)) for role, client in opened.items()}
     finally:
         for client in opened.values():
             client.__exit__(None, None, None)
 
 
+@pytest.fixture()
+def matrix_world(logged_in_clients: dict) -> tuple[dict, dict]:
+    """The logged-in clients and the world, both as they were right after logging in."""
+    from server.core.testing import restore_snapshot, world_from_db
+
+    restore_snapshot("matrix")
+    clients = {}
+    for role, (client, cookies) in logged_in_clients.items():
+        client.cookies = httpx.Cookies(cookies)
+        clients[role] = client
+    return clients, world_from_db()
+
+
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=[f"{m} {p}" for m, p in sorted(MATRIX)])
-def test_route_gives_the_expected_status_to_each_role(route: tuple[str, str], clients: dict, world: dict) -> None:
+def test_route_gives_the_expected_status_to_each_role(route: tuple[str, str], matrix_world: tuple[dict, dict]) -> None:
     method, _ = route
     case = MATRIX[route]
+    clients, world = matrix_world
     if case.setup is not None:
         case.setup(world)
     got = {}

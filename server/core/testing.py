@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from contextlib import closing
+from pathlib import Path
 
-from piccolo.table import Table
+from piccolo.table import Table, sort_table_classes
 
 from server.core.db import DB
 from server.core.settings import get_settings
@@ -43,6 +45,9 @@ def empty_all_tables() -> None:
                 conn.execute(f"DELETE FROM {_quote(table)}")
     finally:
         conn.close()
+
+
+WORLD_USERS = ("collab_a", "collab_b", "reviewer_x", "reviewer_y", "admin")
 
 
 def make_world(password: str) -> dict:
@@ -83,3 +88,78 @@ def make_world(password: str) -> dict:
                 "period": period, "users": users}
 
     return asyncio.run(build())
+
+
+# ---------------------------------------------------------------- snapshots: build once, restore per test
+
+SNAPSHOT_SCHEMA = "phuhop_snapshot_{}"  # PostgreSQL: one schema per snapshot, beside the real tables
+
+
+def _sqlite_snapshot_path(name: str) -> Path:
+    path = get_settings().sqlite_path
+    return path.with_name(f"{path.name}.snapshot-{name}")
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup: a page copy that connections open on the target see at once
+    (overwriting the file under them would not be)."""
+    with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(target, timeout=30)) as dst:
+        src.backup(dst)
+
+
+def save_snapshot(name: str) -> None:
+    """Keep every row of the database as it is now under `name`, for `restore_snapshot`.
+
+    SQLite: a copy of the file beside it. PostgreSQL: a copy of each table in a schema of its own.
+    """
+    if DB.engine_type != "postgres":
+        _copy_sqlite(get_settings().sqlite_path, _sqlite_snapshot_path(name))
+        return
+    schema = SNAPSHOT_SCHEMA.format(name)
+    statements = [f"DROP SCHEMA IF EXISTS {schema} CASCADE", f"CREATE SCHEMA {schema}"]
+    statements += [f"CREATE TABLE {schema}.{_quote(t)} AS SELECT * FROM {_quote(t)}" for t in ALL_TABLES]
+    _run_postgres_script(statements)
+
+
+def restore_snapshot(name: str) -> None:
+    """Put the database back as it was at `save_snapshot(name)`: rows and id sequences.
+
+    PostgreSQL: one round trip that deletes every row (children first) and copies the snapshot back;
+    DELETE on a handful of small tables costs a fraction of TRUNCATE, which makes new files per table.
+    """
+    if DB.engine_type != "postgres":
+        _copy_sqlite(_sqlite_snapshot_path(name), get_settings().sqlite_path)
+        return
+    schema = SNAPSHOT_SCHEMA.format(name)
+    ordered = sort_table_classes(list(ALL_TABLES))
+    statements = [f"DELETE FROM {_quote(t)}" for t in reversed(ordered)]
+    statements += [f"INSERT INTO {_quote(t)} SELECT * FROM {schema}.{_quote(t)}" for t in ordered]
+    statements += [f"SELECT setval(pg_get_serial_sequence('{_quote(t)}', 'id'), "
+                   f"COALESCE((SELECT max(id) FROM {schema}.{_quote(t)}), 0) + 1, false)" for t in ALL_TABLES]
+    _run_postgres_script(statements)
+
+
+def _run_postgres_script(statements: list[str]) -> None:
+    """Several statements in one transaction and one round trip (asyncpg's simple query protocol)."""
+    import asyncpg
+
+    async def run() -> None:
+        connection = await asyncpg.connect(get_settings().database_url)
+        try:
+            async with connection.transaction():
+                await connection.execute(";\n".join(statements))
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+def world_from_db() -> dict:
+    """The rows `make_world` made, read back (after `restore_snapshot`): fresh objects for each test."""
+    from server.core.tables import Period, Unit, User
+
+    units = {u.code: u for u in Unit.objects().where(Unit.unit_set == "2025").run_sync()}
+    users = {u.username: u for u in User.objects().run_sync()}
+    return {"province": units["01"], "commune_a": units["00004"], "commune_b": units["00008"],
+            "commune_c": units["26734"], "period": Period.objects().first().run_sync(),
+            "users": {name: users[name] for name in WORLD_USERS}}
