@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-load bench-faults catalogs clean
+.PHONY: install demo test test-fast bench bench-load bench-faults catalogs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The quick loop while working: leaves out Chromium, schemathesis and slow tests; property tests draw 20 examples.
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not fuzz and not slow" --hypothesis-profile=fast $(PYTEST_ARGS)
 
 # Every benchmark; the figures and their commands are recorded in bench/RESULTS.md.
 bench: install bench-load

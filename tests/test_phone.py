@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import PASSWORD
 from server.core.tables import Submission
+
+pytestmark = pytest.mark.browser
 
 
 def log_in(page, username: str = "collab_a") -> None:

@@ -20,7 +20,7 @@ from server.collection.samples import sample_answers
 
 FORMS = form_registry.list_forms()
 IDS = [f"{form.form_id}-v{form.version}" for form in FORMS]
-QUICK = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+QUICK = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: conftest's profile
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text()

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from scoring import RuleSet, ScoringInputError, list_rules, load_rules, score
 
 RULES = {rule_id: load_rules(rule_id) for rule_id in list_rules()}
-QUICK = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+QUICK = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: conftest's profile
 
 # Counts where more is better (a numerator over its total, or a number of activities) …
 MORE_IS_BETTER = {

@@ -16,6 +16,8 @@ from server.collection import submissions
 from server.review import assessments
 from server.core.tables import Assessment, Correction, User
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture()
 def sent(world: dict) -> dict:

@@ -15,6 +15,8 @@ from schemathesis.checks import not_a_server_error
 
 from conftest import PASSWORD
 
+pytestmark = pytest.mark.fuzz
+
 
 @pytest.fixture(params=["admin", "collab_a", "reviewer_x"])
 def user_session(request: pytest.FixtureRequest, live_server: str) -> requests.Session:
