@@ -8,7 +8,7 @@ from litestar.response import Redirect, Template
 from server.accounts.auth import current_user, requires_login, requires_role, unit_of
 from server.core.errors import InputError
 from server.review.pages import client_ip, error_list, form_data
-from server.review import assessments
+from server.review import assessments, deadlines
 from server.review.errors import invalid
 from server.review.states import ACTION_LABELS, STATE_LABELS, allowed_actions
 
@@ -19,9 +19,12 @@ async def _render(request: Request, *, errors: list | None = None, status: int =
     period = await assessments.current_period(commune.unit_set) if commune and commune.kind == "commune" else None
     ctx = await assessments.load(period, commune, user) if period else None
     comments = await assessments.comments_of(ctx.assessment.id) if ctx else []
+    closing = deadlines.closing_date(period.closes_on, ctx.assessment.extended_until) if ctx else None
     return Template("assessment.html", status_code=status, context={
+        "closing": closing, "closed": closing is not None and deadlines.today() > closing,
         "commune": commune, "period": period, "ctx": ctx, "comments": comments, "errors": errors or [],
-        "can_send": bool(ctx) and "send" in allowed_actions(ctx.state, user.role), "done": done,
+        "can_send": bool(ctx) and "send" in allowed_actions(ctx.state, user.role) and not (
+            closing is not None and deadlines.today() > closing), "done": done,
         "state_labels": STATE_LABELS, "action_labels": ACTION_LABELS})
 
 

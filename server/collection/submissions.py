@@ -17,6 +17,7 @@ from forms import registry as form_registry
 from forms.validate import InvalidAnswers, clean
 from server.core import audit
 from server.accounts.auth import unit_of
+from server.collection import intake
 from server.core.db import insert_row, write_atomically
 from server.core.errors import FieldError, InputError
 from server.core.i18n import N_, current_language, gettext
@@ -69,14 +70,15 @@ async def submit(user: User, *, uuid: UUID, form_id: str, form_version: int, ans
         except InvalidAnswers as invalid:
             raise InputError([FieldError(f"answers.{p.field}", p.code, p.render(gettext, current_language()))
                               for p in invalid.problems]) from invalid
+        period_id = await _period_for(commune, form_id, form_version)
+        state = await intake.state_for(user, commune, period_id)  # closing date; kept aside once approved
     except InputError:
         existing = await Submission.objects().where(Submission.uuid == uuid).first()
         if existing is not None:
             return _same_or_conflict(existing, user, commune, form_id, form_version)
         raise
     row = Submission(uuid=uuid, form_id=form_id, form_version=form_version, commune=commune.id,
-                     period=await _period_for(commune, form_id, form_version), author=user.id,
-                     answers=cleaned, source=source,
+                     period=period_id, author=user.id, answers=cleaned, source=source, state=state,
                      client_created_at=client_created_at.isoformat() if client_created_at else None)
     try:
         # One atomic write (on SQLite: the writer thread's next group commit), audit row included.

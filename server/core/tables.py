@@ -127,6 +127,7 @@ class Assessment(Table, db=DB):
     version = Integer(default=1)
     updated_at = Timestamptz(default=TimestamptzNow())
     updated_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    extended_until = Varchar(length=10, null=True, default=None)  # a reviewer's later closing date for this commune
 
 
 class Correction(Table, db=DB):
@@ -188,6 +189,27 @@ class CertificationList(Table, db=DB):
     created_at = Timestamptz(default=TimestamptzNow())
     posted_at = Timestamptz(null=True, default=None)
     finalized_at = Timestamptz(null=True, default=None)
+    # The signed recognition decision, required to make a list final (server/review/decisions.py).
+    decision_number = Varchar(length=60, null=True, default=None)
+    decision_date = Varchar(length=10, null=True, default=None)
+    decision_signer = Varchar(length=200, null=True, default=None)
+    decision_pdf_sha256 = Varchar(length=64, null=True, default=None)  # <data dir>/decisions/<sha256>.pdf
+    decision_pdf_bytes = Integer(null=True, default=None)
+    early_reason = Text(null=True, default=None)  # why it was made final before its comment period ended
+
+
+class ListComment(Table, db=DB):
+    """A comment received while a list was posted, and the answer given (who, what, when)."""
+
+    id = Serial(primary_key=True)
+    certification_list = ForeignKey(CertificationList, index=True, on_delete=OnDelete.restrict)
+    received_on = Varchar(length=10)
+    sender = Varchar(length=200)  # a person or an office, as the comment was signed
+    text = Text()
+    answer = Text(default="")
+    recorded_by = ForeignKey(User, on_delete=OnDelete.restrict)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    answered_at = Timestamptz(null=True, default=None)
 
 
 class CertificationEntry(Table, db=DB):
@@ -319,4 +341,5 @@ class ProgressTarget(Table, db=DB):
 
 ALL_TABLES: list[type[Table]] = [Unit, User, Period, Submission, AuditLog, LoginAttempt, Assessment, Correction,
                                  Score, ReviewComment, CertificationList, CertificationEntry, Boundary,
-                                 DeviceToken, UnitLink, HistoryImport, HistoryRow, Registration, ProgressTarget]
+                                 DeviceToken, ListComment, UnitLink, HistoryImport, HistoryRow, Registration,
+                                 ProgressTarget]

@@ -160,7 +160,7 @@ def _invalid(invalid: InputError) -> Response:
     lines = [f"{error.field.removeprefix('answers.')}: {gettext(error.message, **error.params)}" for error in invalid.errors]
     if "conflict" in codes:
         return message(409, "\n".join(lines))
-    if codes & {"retired", "draft"}:
+    if codes & {"retired", "draft", "period_closed"}:
         return message(400, "\n".join(lines))
     if "unknown" in codes and any(error.field in ("form_id", "form_version") for error in invalid.errors):
         return message(404, "\n".join(lines))

@@ -16,11 +16,11 @@ from litestar.exceptions import NotFoundException
 from server.core import audit
 from server.accounts.auth import unit_of
 from server.core.db import write_transaction
-from server.core.i18n import N_
+from server.core.i18n import N_, format_date
 from server.registry.units import is_within
-from server.review import indicators, scoring_service
+from server.review import deadlines, indicators, scoring_service
 from server.review.errors import Conflict, NotAllowed, invalid
-from server.review.states import EDITABLE_BY_REVIEWER, TRANSITIONS
+from server.review.states import EDITABLE_BY_REVIEWER, FROZEN, TRANSITIONS
 from server.core.tables import Assessment, Period, ReviewComment, Submission, Unit, User
 
 
@@ -154,10 +154,13 @@ async def load(period: Period, commune: Unit, user: User | None) -> Context:
     assessment = await get_or_create(period, commune, user)
     reported = await indicators.reported(period.id, commune.id)
     corrections = await indicators.corrections_of(assessment.id)
-    values = indicators.current(reported.values, corrections)
-    computed = scoring_service.compute(scoring_service.rules_of(period), commune.commune_type, values,
-                                       reported.form_versions)
     stored = await scoring_service.latest(assessment.id)
+    if assessment.state in FROZEN and stored is not None:
+        # Approved means frozen: the approved score's values are the truth until a reopen.
+        values, form_versions = dict(stored.indicators), dict(stored.form_versions)
+    else:
+        values, form_versions = indicators.current(reported.values, corrections), reported.form_versions
+    computed = scoring_service.compute(scoring_service.rules_of(period), commune.commune_type, values, form_versions)
     return Context(period, commune, assessment, effective_state(assessment.state, reported.submissions > 0),
                    reported, corrections, computed, stored)
 
@@ -180,6 +183,10 @@ async def change_state(ctx: Context, action: str, user: User, seen_version: int 
         raise invalid("comment", "too_long", N_("The comment is too long (at most 4,000 characters)."))
     if action == "send" and ctx.reported.submissions == 0:
         raise invalid("action", "no_data", N_("Nothing to send yet: fill in the commune's forms first."))
+    if action == "send" and user.role == "collaborator" and deadlines.is_closed(ctx.period.closes_on,
+                                                                                 ctx.assessment.extended_until):
+        raise invalid("period", "period_closed", deadlines.CLOSED, date=format_date(
+            deadlines.closing_date(ctx.period.closes_on, ctx.assessment.extended_until)))
     if action == "approve" and ctx.computed.result is None:
         raise invalid("action", "not_scorable", N_("This assessment cannot be approved: some indicators are missing "
                                                    "or wrong. Correct them first."))
@@ -195,6 +202,9 @@ async def change_state(ctx: Context, action: str, user: User, seen_version: int 
         if comment:
             await ReviewComment(assessment=ctx.assessment.id, author=user.id, action=action, text=comment).save().run()
         after = {"state": transition.target, "version": ctx.assessment.version}
+        moved = await _set_aside_or_take_in(ctx, action)
+        if moved:
+            after["submissions_after_approval" if action == "approve" else "submissions_taken_in"] = moved
         if new_score is not None:
             after["score"] = scoring_service.summary(new_score)
         await audit.record(f"assessment_{action}", "assessment", ctx.assessment.id, user=user, ip=ip,
@@ -202,6 +212,25 @@ async def change_state(ctx: Context, action: str, user: User, seen_version: int 
     ctx.state = transition.target
     if new_score is not None:
         ctx.stored = new_score
+    if action == "reopen":  # no longer frozen: the live data (with what arrived after the approval) counts again
+        fresh = await load(ctx.period, ctx.commune, user)
+        ctx.reported, ctx.corrections, ctx.computed, ctx.stored = fresh.reported, fresh.corrections, fresh.computed, \
+            fresh.stored
+
+
+async def _set_aside_or_take_in(ctx: Context, action: str) -> int:
+    """Approving sets aside what arrived after the data the reviewer saw; reopening takes it in.
+
+    Returns how many submissions moved (the caller holds the transaction and audits the count).
+    """
+    mine = (Submission.period == ctx.period.id) & (Submission.commune == ctx.commune.id)
+    if action == "approve":
+        change, where = "after_approval", mine & (Submission.state == "stored") & (Submission.id > ctx.reported.last_id)
+    elif action == "reopen":
+        change, where = "stored", mine & (Submission.state == "after_approval")
+    else:
+        return 0
+    return len(await Submission.update({Submission.state: change}).where(where).returning(Submission.id).run())
 
 
 async def correct(ctx: Context, user: User, indicator: str, raw_value: str, reason: str,
@@ -244,6 +273,8 @@ async def rescore(ctx: Context, user: User, reason: str, ip: str | None = None) 
     if user.role not in ("reviewer", "admin"):
         raise NotAllowed(N_("You do not have permission to do this."))
     check_area(user, ctx.commune)
+    if ctx.state in FROZEN:
+        raise invalid("action", "approved", N_("Approved data cannot be changed. Reopen the assessment first."))
     reason = indicators.check_reason(reason)
     if ctx.computed.result is None:
         raise invalid("action", "not_scorable", N_("This assessment cannot be scored: some indicators are missing "

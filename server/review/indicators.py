@@ -34,6 +34,7 @@ class Reported:
     values: dict[str, Value] = field(default_factory=dict)
     form_versions: dict[str, list[int]] = field(default_factory=dict)
     submissions: int = 0
+    last_id: int = 0  # the newest submission counted: an approval sets aside any newer one
 
 
 @lru_cache(maxsize=None)
@@ -61,22 +62,33 @@ def derive(rows: list[dict[str, Any]]) -> Reported:
             detailed[form_id].append(answers)
     values = indicators_for_period(annual, detailed[PLAY_AREA], detailed[PARTICIPATION], detailed[SATISFACTION])
     return Reported(values=values, form_versions={k: sorted(v) for k, v in sorted(versions.items())},
-                    submissions=len(rows))
+                    submissions=len(rows), last_id=max((row.get("id", 0) for row in rows), default=0))
 
 
-_COLUMNS = (Submission.commune, Submission.form_id, Submission.form_version, Submission.answers)
+_COLUMNS = (Submission.id, Submission.commune, Submission.form_id, Submission.form_version, Submission.answers)
+COUNTED = Submission.state != "after_approval"
+"""Submissions received after the approval count only once a reviewer reopens the assessment."""
 
 
 async def reported(period_id: int, commune_id: int) -> Reported:
     rows = await Submission.select(*_COLUMNS).where(
-        (Submission.period == period_id) & (Submission.commune == commune_id)).order_by(Submission.id).output(
-        load_json=True).run()
+        (Submission.period == period_id) & (Submission.commune == commune_id) & COUNTED).order_by(
+        Submission.id).output(load_json=True).run()
     return derive(rows)
+
+
+async def after_approval(period_id: int, commune_id: int) -> list[dict[str, Any]]:
+    """The submissions kept aside because they arrived after the approval, oldest first."""
+    return await Submission.select(
+        Submission.uuid, Submission.form_id, Submission.form_version, Submission.received_at, Submission.source,
+        Submission.author.display_name.as_alias("author"),
+    ).where((Submission.period == period_id) & (Submission.commune == commune_id)
+            & (Submission.state == "after_approval")).order_by(Submission.id).run()
 
 
 async def reported_many(period_id: int, area_path: str | None = None) -> dict[int, Reported]:
     """Every commune's reported values of a period (inside an area, if given), in one query."""
-    query = Submission.select(*_COLUMNS).where(Submission.period == period_id)
+    query = Submission.select(*_COLUMNS).where((Submission.period == period_id) & COUNTED)
     if area_path:
         query = query.where((Submission.commune.path == area_path)
                             | Submission.commune.path.like(f"{area_path}/%"))

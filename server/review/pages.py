@@ -19,8 +19,9 @@ from scoring import COMMUNE_TYPE_LABELS
 from server.accounts.auth import current_user, requires_role
 from server.core.errors import InputError
 from server.core.i18n import gettext
-from server.review import assessments, indicators, queue, scoring_service
-from server.review.states import ACTION_LABELS, STATE_LABELS, STATES, allowed_actions
+from forms import registry as form_registry
+from server.review import assessments, deadlines, indicators, queue, scoring_service
+from server.review.states import ACTION_LABELS, FROZEN, STATE_LABELS, STATES, allowed_actions
 from server.core.tables import Period, Unit, User
 
 reviewers = requires_role("reviewer", "admin")
@@ -152,6 +153,10 @@ def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
         "actions": allowed_actions(ctx.state, user.role),
         "can_correct": user.role in ("reviewer", "admin") and ctx.state in ("submitted", "under_review"),
         "type_label": COMMUNE_TYPE_LABELS.get(ctx.commune.commune_type or "", ""),
+        "frozen": ctx.state in FROZEN,
+        "closing": deadlines.closing_date(ctx.period.closes_on, ctx.assessment.extended_until),
+        "closed": deadlines.is_closed(ctx.period.closes_on, ctx.assessment.extended_until),
+        "today": deadlines.today().isoformat(),
     }
 
 
@@ -159,8 +164,11 @@ async def render_review(request: Request, ctx: assessments.Context, *, errors: l
                         status: int = 200, form: dict[str, str] | None = None, done: str = "") -> Template:
     user = current_user(request)
     history = await assessments.comments_of(ctx.assessment.id)
+    view = view_model(ctx, user)
+    view["late"] = [{**row, "title": form_registry.get_form(row["form_id"], row["form_version"]).title}
+                    for row in await indicators.after_approval(ctx.period.id, ctx.commune.id)]
     return Template("review_commune.html", status_code=status, context={
-        "ctx": ctx, "period": ctx.period, "view": view_model(ctx, user), "history": history, "errors": errors or [], "form": form or {},
+        "ctx": ctx, "period": ctx.period, "view": view, "history": history, "errors": errors or [], "form": form or {},
         "state_labels": STATE_LABELS, "action_labels": ACTION_LABELS, "done": done, "labels": indicators.indicator_labels(),
         "user": user})
 
@@ -202,6 +210,10 @@ async def act(request: Request, period_id: FromPath[int], code: FromPath[str]) -
     try:
         if action == "rescore":
             await assessments.rescore(ctx, user, data.get("reason", ""), ip=client_ip(request))
+        elif action == "extend":
+            assessments.check_area(user, ctx.commune)
+            await deadlines.extend(ctx.assessment, ctx.period.closes_on, user, data.get("extended_until", ""),
+                                   data.get("reason", ""), ip=client_ip(request))
         else:
             await assessments.change_state(ctx, action, user, _version(data), data.get("comment", ""),
                                            ip=client_ip(request))

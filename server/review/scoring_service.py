@@ -18,6 +18,7 @@ from scoring import InputProblem, RuleSet, ScoreResult, ScoringInputError, load_
 from server.core import audit
 from server.core.db import write_transaction
 from server.review.indicators import Value, corrections_many, reported_many
+from server.review.states import FROZEN
 from server.core.tables import Assessment, Period, Score, Unit, User
 
 
@@ -129,6 +130,7 @@ class BatchReport:
 
     scored: int = 0
     not_scorable: int = 0
+    frozen: int = 0  # approved or listed: never re-scored in a batch (reopen first)
     certified: int = 0
     load_seconds: float = 0.0
     score_seconds: float = 0.0
@@ -147,7 +149,7 @@ async def score_period(period: Period, user: User | None, reason: str, area_path
     reported = await reported_many(period.id, area_path)
     communes = {row["id"]: row["commune_type"] for row in await Unit.select(Unit.id, Unit.commune_type).where(
         Unit.id.is_in(list(reported) or [-1])).run()} if reported else {}
-    assessments = await _assessments_for(period, list(reported), user)
+    assessments, frozen = await _assessments_for(period, list(reported), user)
     corrections = await corrections_many(list(assessments.values()))
     report.load_seconds = time.perf_counter() - started
 
@@ -159,6 +161,9 @@ async def score_period(period: Period, user: User | None, reason: str, area_path
     try:
         for commune_id, data in reported.items():
             assessment_id = assessments[commune_id]
+            if assessment_id in frozen:
+                report.frozen += 1
+                continue
             computed = compute(rules, communes.get(commune_id), {**data.values, **corrections.get(assessment_id, {})},
                                data.form_versions)
             if computed.result is None:
@@ -178,15 +183,19 @@ async def score_period(period: Period, user: User | None, reason: str, area_path
                                  for assessment_id, computed in results[start:start + 1000]]).run()
         await audit.record("period_scored", "period", period.id, user=user, reason=reason,
                            after={"area": area_path, "rules": f"{rules.id} {rules.version}", "scored": report.scored,
-                                  "not_scorable": report.not_scorable, "certified": report.certified})
+                                  "not_scorable": report.not_scorable, "certified": report.certified,
+                                  "frozen": report.frozen})
     report.store_seconds = time.perf_counter() - started
     return report
 
 
-async def _assessments_for(period: Period, commune_ids: list[int], user: User | None) -> dict[int, int]:
-    """Assessment ids by commune, creating the missing ones (state "collecting": they have data)."""
-    found = {row["commune"]: row["id"] for row in await Assessment.select(Assessment.id, Assessment.commune).where(
-        Assessment.period == period.id).run()}
+async def _assessments_for(period: Period, commune_ids: list[int], user: User | None) -> tuple[dict[int, int], set[int]]:
+    """Assessment ids by commune, creating the missing ones (state "collecting": they have data), and the
+    ids of the frozen ones (approved or listed)."""
+    rows = await Assessment.select(Assessment.id, Assessment.commune, Assessment.state).where(
+        Assessment.period == period.id).run()
+    found = {row["commune"]: row["id"] for row in rows}
+    frozen = {row["id"] for row in rows if row["state"] in FROZEN}
     missing = [commune for commune in commune_ids if commune not in found]
     if missing:
         async with write_transaction():
@@ -199,5 +208,5 @@ async def _assessments_for(period: Period, commune_ids: list[int], user: User | 
                 found.update({row["commune"]: row["id"] for row in inserted})
             await audit.record("assessments_created", "period", period.id, user=user,
                                after={"count": len(missing)})
-    return found
+    return found, frozen
 

@@ -33,6 +33,9 @@ EDITABLE_BY_REVIEWER = frozenset({"submitted", "under_review"})
 LISTABLE = frozenset({"approved", "posted", "recognised", "not_recognised"})
 """States of an assessment that a certification list takes (approved, or already on a list)."""
 
+FROZEN = LISTABLE
+"""Approved means frozen: the approved score is the truth; new data waits aside until a reopen."""
+
 REVIEWERS = frozenset({"reviewer", "admin"})
 COLLABORATORS = frozenset({"collaborator", "admin"})
 
