@@ -8,17 +8,24 @@ collection. Loading twice changes nothing.
 
 from __future__ import annotations
 
+import io
 import random
 import uuid
+from datetime import date, timedelta
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from matplotlib.backends.backend_pdf import FigureCanvasPdf
+from matplotlib.figure import Figure
 
 from forms import registry as form_registry
 from server.accounts.users import create_user
 from server.registry.units import children_of, find_province, get_unit, import_units
 from server.collection.samples import sample_answers
 from server.collection.submissions import submit
-from server.review import assessments, lists
+from server.maps import fonts
+from server.maps.render import RENDER_LOCK
+from server.review import assessments, deadlines, list_comments, lists
 from server.core.tables import Period, Unit, User
 
 DEMO_PASSWORD = "phuhop-demo"
@@ -81,10 +88,27 @@ async def load_demo(province: str = DEMO_PROVINCE, communes_with_data: int = 30,
     return DemoSummary(province_unit.name, len(communes), len(chosen), stored, recognised, accounts, False)
 
 
+def sample_scan(number: str, signed_on: date, signer: str) -> bytes:
+    """A stand-in for the scan of a signed decision (demo and tests): one A4 page drawn by matplotlib as a PDF."""
+    with RENDER_LOCK:
+        figure = Figure(figsize=(8.27, 11.69))
+        FigureCanvasPdf(figure)
+        lines = [("BẢN QUÉT MINH HỌA (dữ liệu mẫu)", 16, True), (f"Quyết định số {number}", 14, True),
+                 (f"ngày {signed_on.strftime('%d/%m/%Y')}", 13, False), (signer, 13, False)]
+        for index, (text, size, bold) in enumerate(lines):
+            figure.text(0.5, 0.8 - index * 0.06, text, ha="center", fontproperties=fonts.font(size, bold=bold))
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="pdf", metadata={"CreationDate": None})
+        return buffer.getvalue()
+
+
 async def _open_period() -> Period:
+    """This year's period, open for another three months (the demo works whatever day it is loaded)."""
     accepted = {form.form_id: [form.version] for form in form_registry.list_forms() if form.status == "published"}
-    period = Period(name="Đánh giá năm 2026", year=2026, rule_set="vn-2019", unit_set="2025", form_versions=accepted,
-                    opens_on="2026-01-01", closes_on="2026-12-31")
+    today = deadlines.today()
+    period = Period(name=f"Đánh giá năm {today.year}", year=today.year, rule_set="vn-2019", unit_set="2025",
+                    form_versions=accepted, opens_on=f"{today.year}-01-01",
+                    closes_on=(today + timedelta(days=90)).isoformat())
     await period.save()
     return await Period.objects().where(Period.id == period.id).first().output(load_json=True)
 
@@ -127,8 +151,18 @@ async def _review(period: Period, province: Unit, communes: list[Unit], authors:
             await assessments.change_state(ctx, "approve", reviewer, ctx.assessment.version)
             approved += 1
     listed = await lists.create(period, province, reviewer, note="Danh sách minh họa")
-    await lists.post(await lists.get_list(listed.id), reviewer, "2026-11-01", "2026-11-15")
-    await lists.finalise(await lists.get_list(listed.id), reviewer)
+    # The procedure as it happened: posted for two weeks, one comment answered, then the signed decision.
+    today = deadlines.today()
+    posted_from, posted_to, signed_on = (today - timedelta(days=days) for days in (30, 16, 10))
+    await lists.post(await lists.get_list(listed.id), reviewer, posted_from.isoformat(), posted_to.isoformat())
+    await list_comments.record(await lists.get_list(listed.id), reviewer, {
+        "received_on": (posted_from + timedelta(days=3)).isoformat(), "sender": "Ban công tác Mặt trận khu phố 3",
+        "text": "Đề nghị niêm yết thêm danh sách tại nhà văn hóa khu phố.",
+        "answer": "Đã niêm yết bổ sung tại nhà văn hóa các khu phố từ ngày hôm sau."})
+    number, signer = "15/QĐ-UBND", "Chủ tịch UBND tỉnh (chữ ký minh họa)"
+    await lists.finalise(await lists.get_list(listed.id), reviewer,
+                         {"number": number, "date": signed_on.isoformat(), "signer": signer},
+                         sample_scan(number, signed_on, signer))
     recognised = sum(1 for entry in await lists.entries([listed.id]) if entry.certified)
     progress(f"review: {approved} approved, final list with {recognised} recognised")
     return recognised

@@ -132,6 +132,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/review/lists/{list_id:int}/export/{fmt:str}"): Case(
         lambda w: f"/review/lists/{w['list_id']}/export/csv", _row(302, 403, 403, 200, 403, 200),
         setup=draft_list_of_01),
+    ("GET", "/review/lists/{list_id:int}/documents/{name:str}"): Case(
+        lambda w: f"/review/lists/{w['list_id']}/documents/decision.docx", _row(302, 403, 403, 200, 403, 200),
+        setup=draft_list_of_01, note="the official documents of a list: its area's reviewers and admins"),
     ("POST", "/review/lists/{list_id:int}/{step:str}"): Case(
         lambda w: f"/review/lists/{w['list_id']}/finalise", _row(302, 403, 403, 422, 403, 422),
         setup=draft_list_of_01, note="422: a draft must be posted for comment before it is final"),

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 
+import list_steps
 from conftest import csrf_header, login
 from test_review_workflow import assessment, send_for_review, submit_forms
 
@@ -50,7 +51,7 @@ def test_a_final_list_never_changes_and_a_correction_is_a_new_revision(client, w
                       data={"comment_from": "2026-06-15", "comment_to": "2026-06-01"})
     assert bad.status_code == 422 and "comment_to" in bad.text
     client.post(f"{first}/post", headers=csrf_header(client), data={"comment_from": "2026-06-01", "comment_to": "2026-06-15"})
-    client.post(f"{first}/finalise", headers=csrf_header(client))
+    assert list_steps.finalise(client, first).status_code == 303
     client.get(f"{first}/export/xlsx")
     assert _exports_logged() == 1  # a final list is public
     assert client.post(f"{first}/post", headers=csrf_header(client),
@@ -107,7 +108,7 @@ def test_the_national_page_and_the_dashboard(client, world) -> None:
     _approved(client, world)
     url = _make_list(client, world)
     client.post(f"{url}/post", headers=csrf_header(client), data={"comment_from": "2026-06-01", "comment_to": "2026-06-15"})
-    client.post(f"{url}/finalise", headers=csrf_header(client))
+    assert list_steps.finalise(client, url).status_code == 303
     state = assessment(client, world["period"].id, world["commune_a"].code)["state"]
 
     board = client.get(f"/review/{world['period'].id}/dashboard")

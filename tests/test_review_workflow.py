@@ -9,6 +9,7 @@ import json
 import uuid
 from typing import Any
 
+import list_steps
 import openpyxl
 from conftest import csrf_header, login
 from test_forms_derive import PLACE_V1, PARTICIPATION_OK
@@ -140,8 +141,8 @@ def test_submit_send_correct_approve_list_post_finalise_export(client, world) ->
                            data={"comment_from": "2026-06-01", "comment_to": "2026-06-15"}, follow_redirects=False)
     assert response.status_code == 303
     assert assessment(client, period.id, commune.code)["state"] == "posted"
-    response = client.post(f"{list_url}/finalise", headers=csrf_header(client), follow_redirects=False)
-    assert response.status_code == 303
+    response = list_steps.finalise(client, list_url)
+    assert response.status_code == 303, response.text
     final = assessment(client, period.id, commune.code)
     assert final["state"] == ("recognised" if expected.certified else "not_recognised")
     assert 'id="list-state"' in client.get(list_url).text
@@ -156,7 +157,9 @@ def test_submit_send_correct_approve_list_post_finalise_export(client, world) ->
 
     response = client.get(f"{list_url}/export/xlsx")
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    with use_language("vi"):  # those that meet the standard and the others are separate lists
+        sheet = book[gettext("Meets the standard" if expected.certified else "Does not meet the standard")]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     header_row = values.index(exports.headers())
     data = values[header_row + 1:]

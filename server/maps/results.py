@@ -32,6 +32,10 @@ class PublicList:
     area_path: str
     finalized_at: Any
     replaced_by: PublicList | None = None  # the newer final revision of the same area's list, if any
+    decision_number: str | None = None  # the signed recognition decision (lists made final before it was
+    decision_date: str | None = None    # required have none: no page may then say the list was signed)
+    decision_signer: str | None = None
+    early_reason: str | None = None  # made final before the end of its comment period, and why
 
 
 @dataclass
@@ -105,6 +109,10 @@ async def final_lists(period_id: int) -> list[PublicList]:
     return sorted(latest.values(), key=lambda item: item.area_path)
 
 
+DECISION = (CertificationList.decision_number, CertificationList.decision_date, CertificationList.decision_signer,
+            CertificationList.early_reason)
+
+
 async def public_list(period_id: int, list_id: int) -> PublicList | None:
     """A final revision of the period: the current one, or an older one marked as replaced.
 
@@ -113,7 +121,7 @@ async def public_list(period_id: int, list_id: int) -> PublicList | None:
     row = await CertificationList.select(
         CertificationList.id, CertificationList.period, CertificationList.revision, CertificationList.area,
         CertificationList.area.code, CertificationList.area.name, CertificationList.area.path,
-        CertificationList.finalized_at,
+        CertificationList.finalized_at, *DECISION,
     ).where((CertificationList.id == list_id) & (CertificationList.period == period_id)
             & (CertificationList.state == FINAL)).first()
     if row is None:
@@ -122,7 +130,8 @@ async def public_list(period_id: int, list_id: int) -> PublicList | None:
     return PublicList(id=row["id"], period=row["period"], revision=row["revision"], area_id=row["area"],
                       area_code=row["area.code"], area_name=row["area.name"], area_path=row["area.path"],
                       finalized_at=row["finalized_at"],
-                      replaced_by=current if current is not None and current.id != row["id"] else None)
+                      replaced_by=current if current is not None and current.id != row["id"] else None,
+                      **{column._meta.name: row[column._meta.name] for column in DECISION})
 
 
 async def entries(list_ids: list[int]) -> list[Entry]:

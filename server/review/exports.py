@@ -29,13 +29,35 @@ PROVISIONAL_NOTE = N_("PROVISIONAL: some points or thresholds used are placehold
                       "annex is transcribed; they are not official figures.")
 
 
+RECOGNISED_TITLE = N_("List of communes, wards and townships recognised as fit for children — %(area)s")
+PROPOSED_TITLE = N_("List of communes, wards and townships proposed for recognition as fit for children — %(area)s")
+OTHERS_TITLE = N_("List of communes, wards and townships that do not yet meet the standard of a commune fit for "
+                  "children — %(area)s")
+
+
 @dataclass(frozen=True)
 class Document:
-    """What heads an export: title lines and whether any figure is provisional."""
+    """What heads an export: whose list it is, a line under the title, and whether it is final (public)."""
 
-    title: str
+    scope: str  # the area's name, or "the whole country"
     subtitle: str
     public: bool  # a final list; anything else is internal
+
+
+@dataclass(frozen=True)
+class Section:
+    """The communes that meet the standard and the others are separate lists, each with a true title."""
+
+    title: str
+    entries: list[EntryRow]
+
+
+def sections(document: Document, entries: list[EntryRow]) -> list[Section]:
+    """Recognised (final) or proposed (not final yet) communes first, then those that do not meet the standard."""
+    title = RECOGNISED_TITLE if document.public else PROPOSED_TITLE
+    with use_language(EXPORT_LANGUAGE):
+        return [Section(gettext(title, area=document.scope), [e for e in entries if e.certified]),
+                Section(gettext(OTHERS_TITLE, area=document.scope), [e for e in entries if not e.certified])]
 
 
 def headers() -> list[str]:
@@ -53,15 +75,16 @@ def _cells(entry: EntryRow) -> list[object]:
 
 def print_texts(document: Document, entries: list[EntryRow]) -> dict[str, object]:
     """The printable page's texts and cells, already in Vietnamese (the page template holds no text)."""
+    parts = sections(document, entries)
     with use_language(EXPORT_LANGUAGE):
         return {
-            "lang": EXPORT_LANGUAGE, "title": document.title, "subtitle": document.subtitle,
-            "headers": [gettext(h) for h in HEADERS], "rows": [_cells(entry) for entry in entries],
-            "provisional": [i for i, entry in enumerate(entries) if entry.provisional],
+            "lang": EXPORT_LANGUAGE, "title": parts[0].title, "subtitle": document.subtitle,
+            "headers": [gettext(h) for h in HEADERS],
+            "sections": [{"title": part.title, "rows": [_cells(entry) for entry in part.entries],
+                          "provisional": [i for i, entry in enumerate(part.entries) if entry.provisional],
+                          "count": gettext(N_("%(count)s communes."), count=format_number(len(part.entries)))}
+                         for part in parts],
             "provisional_note": gettext(PROVISIONAL_NOTE) if any(e.provisional for e in entries) else "",
-            "count": gettext(N_("%(count)s communes, of which %(certified)s meet the standard."),
-                             count=format_number(len(entries)),
-                             certified=format_number(sum(1 for e in entries if e.certified))),
             "draft": "" if document.public else gettext(N_("NOT FINAL — for internal review and public comment only")),
         }
 
@@ -77,26 +100,38 @@ def to_csv(document: Document, entries: list[EntryRow]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+SHEET_NAMES = (N_("Meets the standard"), N_("Does not meet the standard"))
+
+
 def to_xlsx(document: Document, entries: list[EntryRow]) -> bytes:
+    """One sheet per section (those that meet the standard, the others), each under its own true title."""
     book = Workbook()
-    sheet = book.active
-    with use_language(EXPORT_LANGUAGE):
-        sheet.title = gettext(N_("List"))[:31]
-        sheet.append([document.title])
-        sheet.append([document.subtitle])
-        sheet["A1"].font = Font(bold=True, size=13)
-        first = 3
-        if any(entry.provisional for entry in entries):
-            sheet.append([gettext(PROVISIONAL_NOTE)])
-            sheet.cell(row=3, column=1).font = Font(bold=True, color="9A5B00")
-            first = 4
-        sheet.append([gettext(h) for h in HEADERS])
-        for cell in sheet[first]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="E8EBF0")
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for entry in entries:
-            sheet.append(_cells(entry))
+    book.remove(book.active)
+    for part, name in zip(sections(document, entries), SHEET_NAMES):
+        with use_language(EXPORT_LANGUAGE):
+            sheet = book.create_sheet(gettext(name)[:31])
+            _sheet(sheet, part, document.subtitle)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet(sheet, part: Section, subtitle: str) -> None:
+    sheet.append([part.title])
+    sheet.append([subtitle])
+    sheet["A1"].font = Font(bold=True, size=13)
+    first = 3
+    if any(entry.provisional for entry in part.entries):
+        sheet.append([gettext(PROVISIONAL_NOTE)])
+        sheet.cell(row=3, column=1).font = Font(bold=True, color="9A5B00")
+        first = 4
+    sheet.append([gettext(h) for h in HEADERS])
+    for cell in sheet[first]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EBF0")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for entry in part.entries:
+        sheet.append(_cells(entry))
     for row in sheet.iter_rows(min_row=first + 1, min_col=6, max_col=7):
         for cell in row:
             cell.number_format = "#,##0"
@@ -106,9 +141,6 @@ def to_xlsx(document: Document, entries: list[EntryRow]) -> bytes:
     sheet.print_options.gridLines = True
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 async def record_export(document: Document, user: User, entity: str, entity_id: object, export_format: str,

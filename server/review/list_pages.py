@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+import anyio
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
@@ -17,9 +19,10 @@ from server.core.i18n import N_, gettext, use_language
 from server.maps import pictures
 from server.maps.public_pages import picture_response
 from server.review.pages import area_for, choose_period, client_ip, error_list, form_data, reviewers
-from server.review import assessments, dashboard, exports, lists
+from server.review import (assessments, dashboard, deadlines, decisions, docx_writer, documents, exports, list_comments,
+                           lists)
 from server.review.errors import invalid
-from server.review.states import STATE_LABELS, STATES
+from server.review.states import LISTABLE, STATE_LABELS, STATES
 from server.core.tables import CertificationList, Period, User
 
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
@@ -68,11 +71,23 @@ async def _list_page(request: Request, row: CertificationList, period: Period, *
     entries = await lists.entries([row.id])
     revisions = await lists.lists_of(period, row.area)
     newer = [r for r in revisions if r["area_id"] == row.area.id and r["revision"] > row.revision]
+    today = deadlines.today()
     return Template("review_list.html", status_code=status, context={
         "row": row, "period": period, "entries": entries, "errors": errors or [], "form": form or {},
         "superseded_by": newer[-1] if newer else None, "list_state_labels": lists.LIST_STATE_LABELS,
-        "type_labels": COMMUNE_TYPE_LABELS, "today": date.today().isoformat(), "user": current_user(request),
-        "provisional": any(e.provisional for e in entries)})
+        "type_labels": COMMUNE_TYPE_LABELS, "today": today.isoformat(), "user": current_user(request),
+        "provisional": any(e.provisional for e in entries),
+        "stale": [e.render() for e in await lists.stale_entries(row, lists.ON_LIST if row.state == "posted"
+                                                                else LISTABLE)] if row.state != "final" else [],
+        "comments": await list_comments.of_list(row.id),
+        "in_comment_period": bool(row.comment_to) and today <= date.fromisoformat(row.comment_to),
+        "max_pdf_mb": decisions.MAX_PDF_BYTES // 2**20, "documents": documents.NAMES,
+        "default_body": _default_body(row)})
+
+
+def _default_body(row: CertificationList) -> str:
+    with use_language(documents.LANGUAGE):
+        return documents.default_body(row.area)
 
 
 @get("/review/lists/{list_id:int}", name="review_list", guards=[reviewers], include_in_schema=False)
@@ -81,32 +96,41 @@ async def list_page(request: Request, list_id: FromPath[int]) -> Template:
     return await _list_page(request, row, period)
 
 
-@post("/review/lists/{list_id:int}/{step:str}", guards=[reviewers], include_in_schema=False, status_code=303)
+@post("/review/lists/{list_id:int}/{step:str}", guards=[reviewers], include_in_schema=False, status_code=303,
+      request_max_body_size=decisions.MAX_PDF_BYTES + 256 * 1024)
 async def list_step(request: Request, list_id: FromPath[int], step: FromPath[str]) -> Template | Redirect:
-    """Post a draft for comment (with its dates) or make a posted list final."""
+    """Post a draft for comment (with its dates), record a comment received or its answer, or make a
+    posted list final (with the signed decision and its PDF)."""
+    if step not in ("post", "comment", "finalise"):
+        raise NotFoundException()
     row, period = await _list(request, list_id)
-    data = await form_data(request)
+    form = await request.form()
+    data = {key: value for key, value in form.items() if isinstance(value, str)}
     user = current_user(request)
     try:
         if step == "post":
             await lists.post(row, user, data.get("comment_from", ""), data.get("comment_to", ""), ip=client_ip(request))
-        elif step == "finalise":
-            await lists.finalise(row, user, ip=client_ip(request))
+        elif step == "comment":
+            await list_comments.record(row, user, data, ip=client_ip(request))
         else:
-            raise NotFoundException()
+            upload = form.get("decision_pdf")
+            pdf = await upload.read(decisions.MAX_PDF_BYTES + 1) if isinstance(upload, UploadFile) else None
+            await lists.finalise(row, user, {"number": data.get("decision_number"), "date": data.get("decision_date"),
+                                             "signer": data.get("decision_signer")}, pdf,
+                                 early=data.get("early") == "1", reason=data.get("early_reason"),
+                                 ip=client_ip(request))
     except InputError as refused:
         return await _list_page(request, row, period, errors=error_list(refused), status=refused.status_code,
                                 form=data)
-    return Redirect(f"/review/lists/{row.id}", status_code=303)
+    return Redirect(f"/review/lists/{row.id}" + ("#comments" if step == "comment" else ""), status_code=303)
 
 
 def _document(row: CertificationList, period: Period) -> exports.Document:
     with use_language(exports.EXPORT_LANGUAGE):
-        title = gettext(N_("List of communes assessed as fit for children — %(area)s"), area=row.area.name)
         subtitle = gettext(N_("%(period)s · rule set %(rules)s · revision %(revision)s · %(state)s"),
                            period=period.name, rules=period.rule_set, revision=row.revision,
                            state=gettext(lists.LIST_STATE_LABELS[row.state]))
-    return exports.Document(title=title, subtitle=subtitle, public=row.state == "final")
+    return exports.Document(scope=row.area.name, subtitle=subtitle, public=row.state == "final")
 
 
 @get("/review/lists/{list_id:int}/export/{fmt:str}", name="review_list_export", guards=[reviewers],
@@ -127,6 +151,43 @@ async def export_list(request: Request, list_id: FromPath[int], fmt: FromPath[st
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@get("/review/lists/{list_id:int}/documents/{name:str}", name="review_list_document", guards=[reviewers],
+     include_in_schema=False)
+async def list_document(request: Request, list_id: FromPath[int], name: FromPath[str],
+                        office: Annotated[str, QueryParameter(name="body", required=False, max_length=200)] = "",
+                        ) -> Response | Template:
+    """The list's official documents (DOCX or a page to print; `body` names the reviewing office) and the signed scan."""
+    row, period = await _list(request, list_id)
+    if name == "signed-decision.pdf":
+        if not row.decision_pdf_sha256 or not decisions.path_of(row.decision_pdf_sha256).exists():
+            raise NotFoundException(N_("No signed decision was uploaded for this list."))
+        content = await anyio.Path(decisions.path_of(row.decision_pdf_sha256)).read_bytes()
+        filename = f"quyet-dinh-{row.area.code}-lan-{row.revision}.pdf"
+        return Response(content, media_type="application/pdf",
+                        headers={"content-disposition": f'attachment; filename="{filename}"'})
+    stem, _, fmt = name.rpartition(".")
+    source = await documents.load(row, period, office)
+    papers = documents.build(source, stem) if fmt in ("docx", "html") else []
+    if not papers:
+        raise NotFoundException(N_("This page does not exist."))
+    document = exports.Document(scope=row.area.name, subtitle=stem, public=row.state == "final")
+    await exports.record_export(document, current_user(request), "certification_list", row.id, f"{stem}.{fmt}",
+                                len(source.entries), client_ip(request))
+    if fmt == "html":
+        with use_language(documents.LANGUAGE):
+            texts = {"nation": gettext(N_("SOCIALIST REPUBLIC OF VIET NAM")),
+                     "motto": gettext(N_("Independence - Freedom - Happiness")),
+                     "recipients": gettext(N_("Recipients:"))}
+        return Template("document_print.html", context={"papers": papers, "lang": documents.LANGUAGE,
+                                                        "title": f"{papers[0].kind} – {row.area.name}", **texts})
+    content = await anyio.to_thread.run_sync(docx_writer.write, papers)
+    filename = papers[0].filename if len(papers) == 1 else f"phieu-danh-gia-{row.area.code}-lan-{row.revision}"
+    return Response(content, media_type=DOCX, headers={"content-disposition": f'attachment; filename="{filename}.docx"'})
+
+
 def _print_page(document: exports.Document, entries: list[lists.EntryRow]) -> Template:
     """Every text of the page is translated here: the template renders after this function returns."""
     return Template("review_list_print.html", context={"page": exports.print_texts(document, entries)})
@@ -143,7 +204,7 @@ async def national_list(request: Request, period_id: FromPath[int],
     entries = await lists.entries(ids)
     with use_language(exports.EXPORT_LANGUAGE):
         document = exports.Document(
-            title=gettext(N_("National list of communes assessed as fit for children")),
+            scope=gettext(N_("the whole country")),
             subtitle=gettext(N_("%(period)s · rule set %(rules)s"), period=period.name, rules=period.rule_set),
             public=bool(final_only))
     await exports.record_export(document, current_user(request), "period", period.id, "html", len(entries),
@@ -178,4 +239,5 @@ async def state_map(request: Request, period_id: FromPath[int], fmt: FromPath[st
     return picture_response(request, picture, cache_control="private, max-age=60")
 
 
-ROUTES = [lists_page, create_list, list_page, list_step, export_list, national_list, dashboard_page, state_map]
+ROUTES = [lists_page, create_list, list_page, list_step, export_list, list_document, national_list, dashboard_page,
+          state_map]

@@ -17,11 +17,13 @@ from litestar.exceptions import NotFoundException
 from server.core import audit
 from server.accounts.auth import unit_of
 from server.core.db import write_transaction
-from server.core.i18n import N_
+from server.core.errors import FieldError, InputError
+from server.core.i18n import N_, format_date, format_number, gettext
 from server.registry.units import is_within
+from server.review import deadlines, decisions, list_comments
 from server.review.collation import sort_key
 from server.review.errors import Conflict, NotAllowed, invalid
-from server.review.states import LISTABLE
+from server.review.states import LISTABLE, STATE_LABELS
 from server.core.tables import Assessment, CertificationEntry, CertificationList, Period, Score, Unit, User
 
 LIST_STATES = ("draft", "posted", "final")
@@ -133,6 +135,52 @@ def _parse_date(field: str, raw: str) -> date:
         raise invalid(field, "not_a_date", N_("Enter a date (year-month-day).")) from None
 
 
+STALE = N_("This list no longer matches its communes: make a new revision, which takes their current scores.")
+STALE_STATE = N_("%(commune)s: reopened after the list was made; it is now “%(state)s”.")
+STALE_SCORE = N_("%(commune)s: its score changed from %(listed)s to %(now)s after the list was made.")
+ON_LIST = frozenset({"posted", "recognised", "not_recognised"})
+"""States of a commune on a posted list that nobody reopened since (recognised ones are from an earlier final revision)."""
+
+
+async def stale_entries(row: CertificationList, allowed: frozenset[str]) -> list[FieldError]:
+    """Entries whose commune changed since the list took it: its state left `allowed`, or it has a newer score.
+
+    Empty when the list still tells the truth; otherwise one error per commune saying why, after a first
+    error saying what to do.
+    """
+    listed = await CertificationEntry.select(
+        CertificationEntry.commune, CertificationEntry.commune.name.as_alias("name"), CertificationEntry.score,
+        CertificationEntry.total,
+    ).where(CertificationEntry.certification_list == row.id).run()
+    rows = await Assessment.select(Assessment.id, Assessment.commune, Assessment.state).where(
+        (Assessment.period == row.period) & Assessment.commune.is_in([e["commune"] for e in listed] or [-1])).run()
+    by_commune = {a["commune"]: a for a in rows}
+    latest: dict[int, dict[str, Any]] = {}
+    for score in await Score.select(Score.id, Score.assessment, Score.total).where(
+            Score.assessment.is_in([a["id"] for a in rows] or [-1])).order_by(Score.id).run():
+        latest[score["assessment"]] = score
+    problems = []
+    for entry in sorted(listed, key=lambda e: sort_key(e["name"])):
+        found = by_commune.get(entry["commune"])
+        state = found["state"] if found else "not_started"
+        if state not in allowed:
+            problems.append(FieldError("entries", "reopened", STALE_STATE,
+                                       {"commune": entry["name"], "state": gettext(STATE_LABELS[state])}))
+            continue
+        now = latest.get(found["id"]) if found else None
+        if now is None or now["id"] != entry["score"]:
+            problems.append(FieldError("entries", "rescored", STALE_SCORE, {
+                "commune": entry["name"], "listed": format_number(entry["total"]),
+                "now": format_number(now["total"]) if now else "–"}))
+    return [FieldError("entries", "stale", STALE), *problems] if problems else []
+
+
+async def _refuse_if_stale(row: CertificationList, allowed: frozenset[str]) -> None:
+    problems = await stale_entries(row, allowed)
+    if problems:
+        raise InputError(problems, detail=STALE, status_code=409)
+
+
 async def post(row: CertificationList, user: User, comment_from: str, comment_to: str,
                ip: str | None = None) -> None:
     """Draft → posted for public comment between two dates; its communes become "posted"."""
@@ -144,6 +192,7 @@ async def post(row: CertificationList, user: User, comment_from: str, comment_to
     start, end = _parse_date("comment_from", comment_from), _parse_date("comment_to", comment_to)
     if end < start:
         raise invalid("comment_to", "before_start", N_("The end of the comment period must not be before its start."))
+    await _refuse_if_stale(row, LISTABLE)
     communes = [e["commune"] for e in await CertificationEntry.select(CertificationEntry.commune).where(
         CertificationEntry.certification_list == row.id).run()]
     async with write_transaction():
@@ -161,18 +210,66 @@ async def post(row: CertificationList, user: User, comment_from: str, comment_to
     row.state, row.comment_from, row.comment_to = "posted", start.isoformat(), end.isoformat()
 
 
-async def finalise(row: CertificationList, user: User, ip: str | None = None) -> None:
-    """Posted → final (immutable from now on); listed communes become recognised or not recognised."""
+def early_reason(row: CertificationList, early: bool, reason: str | None) -> str | None:
+    """None once the comment period is over; before, an explicit override with a reason, or a refusal."""
+    if row.comment_to is None or deadlines.today() > date.fromisoformat(row.comment_to):
+        return None
+    reason = " ".join((reason or "").split())
+    if not early:
+        raise invalid("early", "comment_period", N_(
+            "The comment period runs until %(date)s: the list can be made final after that day. To make it final "
+            "now, tick the override and give the reason."), date=format_date(row.comment_to))
+    if len(reason) < 10:
+        raise invalid("early_reason", "required", N_("Say why the list must be made final before the end of its "
+                                                     "comment period (at least 10 characters)."))
+    return reason[:2000]
+
+
+async def finalise(row: CertificationList, user: User, decision: dict[str, Any], pdf: bytes | None,
+                   early: bool = False, reason: str | None = None, ip: str | None = None) -> None:
+    """Posted → final (immutable from now on); listed communes become recognised or not recognised.
+
+    Refused while any listed commune was reopened or re-scored since the list was made (the way
+    forward is a new revision), while a recorded comment has no answer, before the end of the comment
+    period unless overridden with a reason, and without the signed decision (number, date, signer, PDF).
+    """
     check_list_area(user, row.area)
     if row.state != "posted":
         raise invalid("state", "not_posted", N_("Only a list posted for comment can be made final."))
     if row.revision != await _latest_revision(row):
         raise invalid("state", "superseded", N_("A newer revision of this list exists: post that one."))
+    await _refuse_if_stale(row, ON_LIST)
+    waiting = await list_comments.unanswered(row.id)
+    if waiting:
+        raise invalid("comments", "unanswered", N_("%(count)s comments received on this list have no answer yet: "
+                                                   "record the answers first."), count=format_number(waiting))
+    early_why = early_reason(row, early, reason)
+    signed = decisions.check(decision.get("number"), decision.get("date"), decision.get("signer"), pdf,
+                             posted_from=row.comment_from)
     entries = await CertificationEntry.select(CertificationEntry.commune, CertificationEntry.certified).where(
         CertificationEntry.certification_list == row.id).run()
     now = datetime.now(timezone.utc)
+    created = decisions.keep(signed)
+    try:
+        await _make_final(row, user, signed, early_why, entries, now, ip)
+    except BaseException:
+        if created:
+            decisions.forget(signed)
+        raise
+    row.state, row.finalized_at, row.early_reason = "final", now, early_why
+    row.decision_number, row.decision_date, row.decision_signer = signed.number, signed.day.isoformat(), signed.signer
+    row.decision_pdf_sha256, row.decision_pdf_bytes = signed.sha256, len(signed.pdf)
+
+
+async def _make_final(row: CertificationList, user: User, signed: decisions.Decision, early_why: str | None,
+                      entries: list[dict[str, Any]], now: datetime, ip: str | None) -> None:
     async with write_transaction():
-        await _move(row, "posted", {CertificationList.state: "final", CertificationList.finalized_at: now})
+        await _move(row, "posted", {
+            CertificationList.state: "final", CertificationList.finalized_at: now,
+            CertificationList.decision_number: signed.number, CertificationList.decision_date: signed.day.isoformat(),
+            CertificationList.decision_signer: signed.signer, CertificationList.decision_pdf_sha256: signed.sha256,
+            CertificationList.decision_pdf_bytes: len(signed.pdf), CertificationList.early_reason: early_why})
+        await _refuse_if_stale(row, ON_LIST)  # again inside the write: a reopen in another tab meanwhile
         for certified, state in ((True, "recognised"), (False, "not_recognised")):
             communes = [e["commune"] for e in entries if e["certified"] is certified]
             if communes:
@@ -180,11 +277,14 @@ async def finalise(row: CertificationList, user: User, ip: str | None = None) ->
                                          Assessment.updated_by: user.id, Assessment.updated_at: now}).where(
                     (Assessment.period == row.period) & Assessment.commune.is_in(communes)
                     & Assessment.state.is_in(list(LISTABLE))).run()
-        await audit.record("list_finalised", "certification_list", row.id, user=user, ip=ip,
+        await audit.record("list_finalised", "certification_list", row.id, user=user, ip=ip, reason=early_why,
                            before={"state": "posted"},
                            after={"state": "final", "recognised": sum(1 for e in entries if e["certified"]),
-                                  "not_recognised": sum(1 for e in entries if not e["certified"])})
-    row.state, row.finalized_at = "final", now
+                                  "not_recognised": sum(1 for e in entries if not e["certified"]),
+                                  "decision": {"number": signed.number, "date": signed.day.isoformat(),
+                                               "signer": signed.signer, "pdf_sha256": signed.sha256,
+                                               "pdf_bytes": len(signed.pdf)},
+                                  "before_end_of_comment_period": early_why is not None})
 
 
 async def _move(row: CertificationList, expected: str, change: dict[Any, Any]) -> None:
