@@ -210,22 +210,22 @@ def _total(entry: Listed) -> str:
 
 
 def _list_grid(entries: list[Listed], with_reasons: bool = False) -> Grid:
-    header = [gettext(N_("No.")), gettext(N_("Commune, ward or township")), gettext(N_("Code")),
-              gettext(N_("Belongs to")), gettext(N_("Commune type")), gettext(N_("Total points")),
-              gettext(N_("Threshold"))]
-    widths = [1.1, 4.2, 1.6, 3.2, 3.0, 1.8, 1.6]
-    if with_reasons:
-        header.append(gettext(N_("Why it does not meet the standard")))
-        widths = [1.0, 3.4, 1.5, 2.6, 2.4, 1.6, 1.5, 3.6]
+    """STT, name, code, (the district, when the list spans several), type, total, threshold (, why not)."""
+    with_parent = len({e.parent for e in entries}) > 1
+    header = [gettext(N_("No.")), gettext(N_("Commune, ward or township")), gettext(N_("Code"))]
+    header += [gettext(N_("Belongs to"))] if with_parent else []
+    header += [gettext(N_("Commune type")), gettext(N_("Total points")), gettext(N_("Threshold"))]
+    header += [gettext(N_("Why it does not meet the standard"))] if with_reasons else []
+    widths = [1.1, 4.6, 1.7] + ([3.0] if with_parent else []) + [3.2, 1.9, 1.9] + ([4.0] if with_reasons else [])
     rows = []
     for number, entry in enumerate(entries, start=1):
-        cells = [str(number), entry.name, entry.code, entry.parent,
-                 gettext(COMMUNE_TYPE_LABELS.get(entry.commune_type, entry.commune_type)), _total(entry),
-                 format_number(entry.threshold)]
+        cells = [str(number), entry.name, entry.code] + ([entry.parent] if with_parent else [])
+        cells += [gettext(COMMUNE_TYPE_LABELS.get(entry.commune_type, entry.commune_type)), _total(entry),
+                  format_number(entry.threshold)]
         if with_reasons:
             cells.append("; ".join(reason_text(r) for r in entry.result.get("reasons", [])))
         rows.append(cells)
-    return Grid(header, rows, widths, marked={i for i, e in enumerate(entries) if e.provisional})
+    return Grid(header, rows, widths)  # provisional totals carry "(*)" and the note under the table
 
 
 def _annex(title: str, attached: str, entries: list[Listed], with_reasons: bool = False) -> list[Block]:

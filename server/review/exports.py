@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -56,8 +56,13 @@ def sections(document: Document, entries: list[EntryRow]) -> list[Section]:
     """Recognised (final) or proposed (not final yet) communes first, then those that do not meet the standard."""
     title = RECOGNISED_TITLE if document.public else PROPOSED_TITLE
     with use_language(EXPORT_LANGUAGE):
-        return [Section(gettext(title, area=document.scope), [e for e in entries if e.certified]),
-                Section(gettext(OTHERS_TITLE, area=document.scope), [e for e in entries if not e.certified])]
+        return [Section(gettext(title, area=document.scope), _numbered([e for e in entries if e.certified])),
+                Section(gettext(OTHERS_TITLE, area=document.scope), _numbered([e for e in entries if not e.certified]))]
+
+
+def _numbered(entries: list[EntryRow]) -> list[EntryRow]:
+    """Each list is numbered from 1."""
+    return [replace(entry, number=number) for number, entry in enumerate(entries, start=1)]
 
 
 def headers() -> list[str]:

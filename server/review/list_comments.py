@@ -78,7 +78,8 @@ async def _answer(row: CertificationList, user: User, raw_id: str, answer: str, 
     if not answer:
         raise invalid("answer", "required", N_("This field is required."))
     comment = await ListComment.objects().where(
-        (ListComment.id == (int(raw_id) if raw_id.isdigit() else -1)) & (ListComment.certification_list == row.id)
+        (ListComment.id == (int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else -1))
+        & (ListComment.certification_list == row.id)
     ).first().run()
     if comment is None:
         raise invalid("comment_id", "unknown", N_("There is no such comment on this list."))
