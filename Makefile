@@ -30,6 +30,7 @@ bench: install bench-load
 	$(BIN)/python bench/score_batch.py
 	$(BIN)/python bench/review_country.py
 	$(BIN)/python bench/maps.py
+	$(BIN)/python bench/documents.py
 
 # A real `phuhop serve --workers 2` on 127.0.0.1: phones submitting, reviewers and the public browsing.
 # SQLite by default; BENCH_PG=postgresql://… also runs it on that (dropped and rebuilt!) database.

@@ -54,11 +54,20 @@ def _decree30_parts(document, *, issuer: str, kind: str, numbered: bool = True) 
     section = document.sections[0]
     assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
     assert round(section.left_margin.cm) == 3
-    runs = [run for p in document.paragraphs for run in p.runs if run.text.strip()]
-    runs += [run for table in document.tables for r in table.rows for cell in r.cells for p in cell.paragraphs
-             for run in p.runs if run.text.strip()]
-    fonts = {run.font.name for run in runs}
-    sizes = {run.font.size.pt for run in runs}
+    paragraphs = list(document.paragraphs) + [p for table in document.tables for r in table.rows for cell in r.cells
+                                              for p in cell.paragraphs]
+    runs = [(p, run) for p in paragraphs for run in p.runs if run.text.strip()]
+
+    def effective(paragraph, run, attribute: str):
+        """A run's own font setting, else its paragraph style's, else the style that one is based on."""
+        style = paragraph.style
+        value = getattr(run.font, attribute)
+        while value is None and style is not None:
+            value, style = getattr(style.font, attribute), style.base_style
+        return value
+
+    fonts = {effective(p, run, "name") for p, run in runs}
+    sizes = {effective(p, run, "size").pt for p, run in runs}
     assert fonts <= {"Times New Roman"} and document.styles["Normal"].font.name == "Times New Roman"
     assert sizes and all(11 <= size <= 14 for size in sizes)
     assert {13, 14} & sizes

@@ -13,6 +13,7 @@ import io
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
@@ -26,6 +27,7 @@ FONT = "Times New Roman"
 ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT,
          "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
 PROVISIONAL_COLOUR = RGBColor(0x9A, 0x5B, 0x00)
+SIZES = (11, 12, 13, 14)
 
 
 def write(papers: list[Paper]) -> bytes:
@@ -54,6 +56,20 @@ def _page_setup(document: DocxDocument) -> None:
         fonts.set(qn(attribute), FONT)
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.15
+    for size in SIZES:
+        for align in ("left", "center"):
+            style = document.styles.add_style(_style(size, align), WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = normal
+            style.font.size = Pt(size)
+            style.paragraph_format.alignment = ALIGN[align]
+            style.paragraph_format.space_after = Pt(0)
+            style.paragraph_format.line_spacing = 1.0
+
+
+def _style(size: int, align: str) -> str:
+    """The paragraph style of table text: one style per size and alignment (thousands of cells share them).
+    The name has no space, so it is also the style's id."""
+    return f"phuhop{size}{align}"
 
 
 def _page_break(document: DocxDocument) -> None:
@@ -75,15 +91,18 @@ def _text(container, text: str, *, size: int = 14, bold: bool = False, italic: b
 
 
 def _cell(cell: _Cell, lines: list[tuple[str, dict]]) -> None:
-    """Fill a table cell with lines of text (the cell's own empty first paragraph is reused)."""
+    """Fill a table cell with lines of text (the cell's own empty first paragraph is reused); font, size and
+    alignment come from a shared paragraph style, so a run carries only its bold or italic."""
     first = cell.paragraphs[0]
     for index, (text, style) in enumerate(lines):
         paragraph = first if index == 0 else cell.add_paragraph()
-        paragraph.alignment = ALIGN[style.get("align", "center")]
-        paragraph.paragraph_format.space_after = Pt(0)
+        # By id: assigning by name looks the name up among every style of the document, per paragraph.
+        paragraph._p.style = _style(style.get("size", 13), style.get("align", "center"))
         run = paragraph.add_run(text)
-        run.font.name, run.font.size = FONT, Pt(style.get("size", 13))
-        run.bold, run.italic = style.get("bold", False), style.get("italic", False)
+        if style.get("bold"):
+            run.bold = True
+        if style.get("italic"):
+            run.italic = True
 
 
 def _two_columns(document: DocxDocument, left: float, right: float):
@@ -119,10 +138,12 @@ def _grid(document: DocxDocument, grid: Grid) -> None:
     for cell, text, width in zip(table.rows[0].cells, grid.header, grid.widths):
         cell.width = Cm(width)
         _cell(cell, [(text, {"size": grid.size, "bold": True})])
+    for column, width in zip(table.columns, grid.widths):
+        column.width = Cm(width)
     for index, row in enumerate(grid.rows):
-        cells = table.add_row().cells
-        for column, (cell, text, width) in enumerate(zip(cells, row, grid.widths)):
-            cell.width = Cm(width)
+        # The row's own cells: `row.cells` walks the whole table each time (quadratic on long records).
+        cells = [_Cell(tc, table) for tc in table.add_row()._tr.tc_lst]
+        for column, (cell, text) in enumerate(zip(cells, row)):
             align = "left" if column in (1, 2, 3) or len(text) > 12 else "center"
             _cell(cell, [(text, {"size": grid.size, "bold": index in grid.strong, "align": align})])
             if index in grid.marked and column == len(row) - 1 and text:
