@@ -10,12 +10,10 @@ import threading
 import list_steps
 from conftest import csrf_header, login
 from litestar.testing import TestClient
-from test_review_workflow import FORMS, assessment, send_for_review, submit_forms
+from test_review_workflow import assessment, send_for_review, submit_forms
 
 from server.review.deadlines import today
 from server.core.tables import AuditLog, CertificationList, ListComment
-
-WORSE = {**FORMS[0][2], "c12_pupils_swim_taught": 0}
 
 
 def _approve_both(client, world) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from scoring import COMMUNE_TYPE_LABELS, load_rules
 from server.core.i18n import N_, format_number, gettext, use_language
 from server.core.tables import CertificationEntry, CertificationList, Period, Unit
-from server.review import deadlines, indicators, list_comments
+from server.review import deadlines, indicators, list_comments, lists
 from server.review.pages import reason_text
 
 LANGUAGE = "vi"
@@ -76,7 +76,6 @@ class Paper:
     signer: str
     annexes: list[list[Block]] = field(default_factory=list)
     filename: str = "document"
-    provisional_note: str = ""
 
 
 # ---------------------------------------------------------------- words of the heading
@@ -175,8 +174,7 @@ class Source:
 
 
 async def load(row: CertificationList, period: Period, body: str | None) -> Source:
-    from server.review.lists import entries as ordered
-
+    """The list's entries in their official order, each with its stored result, and its comments."""
     rows = await CertificationEntry.select(
         CertificationEntry.commune.code.as_alias("code"), CertificationEntry.score.result.as_alias("result"),
         CertificationEntry.score.rules_id.as_alias("rules_id"),
@@ -187,7 +185,7 @@ async def load(row: CertificationList, period: Period, body: str | None) -> Sour
                      threshold=e.threshold, certified=e.certified, provisional=e.provisional,
                      result=scores[e.code]["result"],
                      rules=f'{scores[e.code]["rules_id"]} {scores[e.code]["rules_version"]}')
-              for e in await ordered([row.id])]
+              for e in await lists.entries([row.id])]
     comments = await list_comments.of_list(row.id)
     office = " ".join((body or "").split())[:200] or None
     with use_language(LANGUAGE):
@@ -312,8 +310,7 @@ def submission(source: Source) -> Paper:
         body=[Para(gettext(N_("To: the %(committee)s."), committee=committee(source.area)), align="center"), *body],
         recipients=[gettext(N_("As above;")), gettext(N_("Filed: Archives."))],
         sign_title=[gettext(N_("DIRECTOR")) if source.area.kind == "province" else gettext(N_("HEAD OF OFFICE"))],
-        signer="", annexes=annexes, filename=f"to-trinh-{source.area.code}-lan-{source.row.revision}",
-        provisional_note=_provisional_note(source.entries))
+        signer="", annexes=annexes, filename=f"to-trinh-{source.area.code}-lan-{source.row.revision}")
 
 
 def decision(source: Source) -> Paper:
@@ -357,8 +354,7 @@ def decision(source: Source) -> Paper:
         body=body, recipients=[gettext(N_("As in Article 3;")), gettext(N_("%(body)s;"), body=source.body),
                                gettext(N_("Filed: Archives."))],
         sign_title=[gettext(N_("CHAIRMAN"))], signer=(source.row.decision_signer or "") if source.final else "",
-        annexes=[annex], filename=f"quyet-dinh-{source.area.code}-lan-{source.row.revision}",
-        provisional_note=_provisional_note(source.certified))
+        annexes=[annex], filename=f"quyet-dinh-{source.area.code}-lan-{source.row.revision}")
 
 
 def _value(line: dict[str, Any]) -> str:
@@ -432,8 +428,7 @@ def record(source: Source, entry: Listed) -> Paper:
         subject=gettext(N_("Assessment of %(name)s against the standard of a commune fit for children, %(period)s"),
                         name=entry.name, period=source.period.name),
         body=body, recipients=[gettext(N_("%(name)s;"), name=entry.name), gettext(N_("Filed: review dossier."))],
-        sign_title=[gettext(N_("REVIEWER"))], signer="", filename=f"phieu-danh-gia-{entry.code}",
-        provisional_note=note)
+        sign_title=[gettext(N_("REVIEWER"))], signer="", filename=f"phieu-danh-gia-{entry.code}")
 
 
 def build(source: Source, name: str) -> list[Paper]:

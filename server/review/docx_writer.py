@@ -9,6 +9,7 @@ recipients and signature. Annexes and further papers start on a new page.
 from __future__ import annotations
 
 import io
+from copy import deepcopy
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -19,6 +20,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
+from docx.text.run import Run
 
 from server.core.i18n import N_, gettext, use_language
 from server.review.documents import LANGUAGE, Grid, Para, Paper
@@ -140,15 +142,26 @@ def _grid(document: DocxDocument, grid: Grid) -> None:
         _cell(cell, [(text, {"size": grid.size, "bold": True})])
     for column, width in zip(table.columns, grid.widths):
         column.width = Cm(width)
+    # Rows are copies of one prototype row (a styled paragraph and a run per cell) with their texts set:
+    # building every cell through python-docx's objects costs ~30 ms per row, a copy a fraction of it.
+    prototype = table.add_row()
+    for cell in prototype.cells:
+        _cell(cell, [("", {"size": grid.size})])
+    prototype_tr = prototype._tr
+    table._tbl.remove(prototype_tr)
     for index, row in enumerate(grid.rows):
-        # The row's own cells: `row.cells` walks the whole table each time (quadratic on long records).
-        cells = [_Cell(tc, table) for tc in table.add_row()._tr.tc_lst]
-        for column, (cell, text) in enumerate(zip(cells, row)):
-            align = "left" if column in (1, 2, 3) or len(text) > 12 else "center"
-            _cell(cell, [(text, {"size": grid.size, "bold": index in grid.strong, "align": align})])
+        tr = deepcopy(prototype_tr)
+        table._tbl.append(tr)
+        for column, (tc, text) in enumerate(zip(tr.tc_lst, row)):
+            p = tc.p_lst[0]
+            if column in (1, 2, 3) or len(text) > 12:
+                p.style = _style(grid.size, "left")
+            run = Run(p.r_lst[0], table)
+            run.text = text
+            if index in grid.strong:
+                run.bold = True
             if index in grid.marked and column == len(row) - 1 and text:
-                for run in cell.paragraphs[0].runs:
-                    run.font.color.rgb = PROVISIONAL_COLOUR
+                run.font.color.rgb = PROVISIONAL_COLOUR
     document.add_paragraph().paragraph_format.space_after = Pt(0)
 
 
