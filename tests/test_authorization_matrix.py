@@ -68,6 +68,30 @@ def draft_list_of_01(world: dict) -> None:
     world["list_id"] = row.id
 
 
+def play_area_photo_of_a(world: dict) -> None:
+    """A play-area submission of commune A by collab_a, with its photo stored; its UUID kept in `world`."""
+    import asyncio
+
+    from forms.registry import get_form
+    from photo_files import photo_bytes
+    from server.collection import photos
+    from server.collection.samples import sample_answers
+    from server.accounts.auth import active_user_with_unit
+    from server.collection.submissions import submit
+
+    answers = {**sample_answers(get_form("play-area", 1), random.Random(1), near=(21.03, 105.82)), "photo": "photo.jpg"}
+
+    async def make() -> uuid.UUID:
+        author = await active_user_with_unit(world["users"]["collab_a"].id)
+        stored = await submit(author, uuid=uuid.uuid4(), form_id="play-area", form_version=1,
+                              answers=answers)
+        await photos.keep(stored.submission, [photos.check("photo.jpg", "IMG_1.jpg", photo_bytes())],
+                          user=author, source="web")
+        return stored.submission.uuid
+
+    world["photo_submission"] = asyncio.run(make())
+
+
 @dataclass(frozen=True)
 class Case:
     url: str | Callable[[dict], str]
@@ -97,6 +121,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/submissions"): Case("/api/submissions", logged_in(200, public=401)),
     ("POST", "/api/submissions"): Case("/api/submissions", _row(401, 201, 403, 403, 403, 201), json=submission_of_a,
                                        note="commune A's data: its collaborator or an admin"),
+    ("PUT", "/api/submissions/{uuid:uuid}/photos/{name:str}"): Case(
+        lambda w: f"/api/submissions/{w['photo_submission']}/photos/photo.jpg", _row(401, 422, 404, 404, 404, 404),
+        body={"x": "1"}, setup=play_area_photo_of_a,
+        note="only the author adds a photo (422: no file attached); for anybody else the submission does not exist"),
+    ("GET", "/api/submissions/{uuid:uuid}/photos/{name:str}"): Case(
+        lambda w: f"/api/submissions/{w['photo_submission']}/photos/photo.jpg", _row(401, 200, 403, 200, 403, 200),
+        setup=play_area_photo_of_a, note="the commune's collaborators, reviewers of its area, admins; never the public"),
     # ---------------------------------------------------------------- the commune's own assessment
     ("GET", "/my/assessment"): Case("/my/assessment", logged_in(200),
                                     note="reviewers and admins see an explanation, not a commune's data"),

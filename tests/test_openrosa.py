@@ -12,6 +12,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from conftest import login
 
+from photo_files import photo_bytes
+from server.collection import photos
 from server.openrosa import tokens
 from server.openrosa.routes import MAX_BODY, MAX_XML
 from server.core.tables import AuditLog, DeviceToken, Submission, User
@@ -133,7 +135,8 @@ def test_head_announces_the_accepted_size(client, token) -> None:
 def test_submission_is_stored_once_like_a_web_submission(client, token, world) -> None:
     instance_id = uuid.uuid4()
     xml = fill(download(client, token), PLAY_AREA, instance_id)
-    photo = {"1712345678901.jpg": ("1712345678901.jpg", b"\xff\xd8 fake jpeg", "image/jpeg")}
+    jpeg = photo_bytes()
+    photo = {"1712345678901.jpg": ("1712345678901.jpg", jpeg, "image/jpeg")}
     response = post(client, token, xml, photo)
     assert response.status_code == 201, response.text
     assert response.headers["X-OpenRosa-Version"] == "1.0"
@@ -153,9 +156,10 @@ def test_submission_is_stored_once_like_a_web_submission(client, token, world) -
     assert answers["adult_present"] is True and answers["fenced"] is False
     assert answers["hazards"] == ["traffic", "electricity"] and answers["area_m2"] == 350.5
     assert "photo_note" not in answers
-    from server.core.settings import get_settings
-    assert (get_settings().data_dir / "attachments" / str(instance_id) / "1712345678901.jpg").read_bytes() \
-        == b"\xff\xd8 fake jpeg"
+    assert answers["photo"] == "1712345678901.jpg"
+    [kept] = asyncio.run(photos.photos_of(instance_id))
+    assert (kept.name, kept.original_name, kept.content_type) == ("1712345678901.jpg", "1712345678901.jpg", "image/jpeg")
+    assert (photos.folder_of(instance_id) / kept.stored_name).read_bytes() == jpeg
 
     # The collaborator sees it in the same list as web submissions.
     login(client, "collab_a")

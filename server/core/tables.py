@@ -339,7 +339,31 @@ class ProgressTarget(Table, db=DB):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class SubmissionPhoto(Table, db=DB):
+    """A photo of a submission, kept on disk at `<data dir>/attachments/<submission uuid>/<stored_name>`.
+
+    `name` is what the answers say (the photo question's value); `stored_name` is made by the server
+    from the bytes (never from what the phone sent); `original_name` is the phone's file name, kept as
+    data only. See server/collection/photos.py.
+    """
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=240, unique=True)  # "<submission id>:<name>": one file per photo answer
+    submission = ForeignKey(Submission, index=True, on_delete=OnDelete.restrict)
+    name = Varchar(length=200)
+    stored_name = Varchar(length=80)
+    original_name = Varchar(length=500, default="")
+    content_type = Varchar(length=32)
+    size = Integer()
+    width = Integer()
+    height = Integer()
+    sha256 = Varchar(length=64)
+    source = Varchar(length=16, default="web")  # web | openrosa
+    uploaded_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    received_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[Table]] = [Unit, User, Period, Submission, AuditLog, LoginAttempt, Assessment, Correction,
                                  Score, ReviewComment, CertificationList, CertificationEntry, Boundary,
                                  DeviceToken, ListComment, UnitLink, HistoryImport, HistoryRow, Registration,
-                                 ProgressTarget]
+                                 ProgressTarget, SubmissionPhoto]

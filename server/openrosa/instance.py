@@ -19,6 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from forms.model import FormVersion
+from server.collection.photos import reference_for
 from server.core.i18n import N_
 
 _INTEGER = re.compile(r"-?[0-9]+")
@@ -114,6 +115,8 @@ def convert(kind: str, text: str) -> Any:
         return text.split()
     if kind == "geopoint":
         return _geopoint(text)
+    if kind == "photo":
+        return reference_for(text)  # the name its file is matched by (any script, any length)
     return text
 
 

@@ -9,8 +9,6 @@ table, stored once per `meta/instanceID`.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Annotated, Any
 from xml.sax.saxutils import escape
 
@@ -21,14 +19,12 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath, QueryParameter
 
 from forms import registry as form_registry
-from server.core import audit, i18n
-from server.collection import submissions
-from server.core.db import write_transaction
+from server.core import i18n
+from server.collection import photos, submissions
 from server.core.errors import InputError
 from server.core.i18n import N_, gettext
 from server.openrosa import tokens, xforms
 from server.openrosa.instance import InstanceError, answers_of, read_instance
-from server.core.settings import get_settings
 from server.core.templating import localized
 
 MAX_BODY = 10 * 1024 * 1024
@@ -37,7 +33,6 @@ MAX_XML = 1024 * 1024
 """Largest instance XML: checked before parsing."""
 OPENROSA_HEADERS = {"X-OpenRosa-Version": "1.0"}
 _XML = "text/xml; charset=utf-8"
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
 def message(status: int, text: str, nature: str | None = None) -> Response:
@@ -138,17 +133,20 @@ async def submission(request: Request, token: FromPath[str]) -> Response:
     except form_registry.FormNotAccepted as unknown:
         return _refused(404, unknown.message, **unknown.params)
     ip = request.client.host if request.client else None
+    answers = answers_of(instance, form)
+    parts = [value for key, value in form_data.multi_items()
+             if key != "xml_submission_file" and isinstance(value, UploadFile)]
     try:
+        # Photos are checked before anything is stored: a bad file refuses the whole submission.
+        checked = await photos.check_parts(form, answers, parts)
         stored = await submissions.submit(device.user, uuid=instance.instance_id, form_id=form.form_id,
-                                          form_version=form.version, answers=answers_of(instance, form),
-                                          source="openrosa", ip=ip)
+                                          form_version=form.version, answers=answers, source="openrosa", ip=ip)
+        # Stored once per name; a resend may bring the photos an earlier (split) send did not carry.
+        await photos.keep(stored.submission, checked, user=device.user, source="openrosa", ip=ip)
     except submissions.Forbidden as refused:
         return _refused(403, refused.message)
     except InputError as invalid:
         return _invalid(invalid)
-    attachments = [value for key, value in form_data.multi_items()
-                   if key != "xml_submission_file" and isinstance(value, UploadFile)]
-    await _keep_attachments(stored, attachments, device, ip)
     if stored.duplicate:
         return message(202, gettext(N_("This form was already received; it is stored once.")), "submit_success")
     return message(201, gettext(N_("Thank you: the form was received.")), "submit_success")
@@ -160,41 +158,13 @@ def _invalid(invalid: InputError) -> Response:
     lines = [f"{error.field.removeprefix('answers.')}: {gettext(error.message, **error.params)}" for error in invalid.errors]
     if "conflict" in codes:
         return message(409, "\n".join(lines))
+    if isinstance(invalid, photos.PhotoRefused):
+        return message(400, "\n".join(lines))
     if codes & {"retired", "draft", "period_closed"}:
         return message(400, "\n".join(lines))
     if "unknown" in codes and any(error.field in ("form_id", "form_version") for error in invalid.errors):
         return message(404, "\n".join(lines))
     return message(400, gettext(N_("The form has errors; correct them and send it again:")) + "\n" + "\n".join(lines))
-
-
-async def _keep_attachments(stored: submissions.Stored, parts: list[UploadFile], device: tokens.Device,
-                            ip: str | None) -> None:
-    """Photos and other files, kept under the data directory by submission UUID (a resend may bring the rest)."""
-    if not parts:
-        return
-    folder = get_settings().data_dir / "attachments" / str(stored.submission.uuid)
-    kept = []
-    for part in parts:
-        name = Path(part.filename or "").name
-        if not _SAFE_NAME.fullmatch(name):
-            continue
-        path = folder / name
-        if path.exists():
-            continue
-        content = await part.read()
-        await anyio.to_thread.run_sync(_write, path, content)
-        kept.append(name)
-    if kept:
-        async with write_transaction():
-            await audit.record("submission_attachments_stored", "submission", stored.submission.uuid, user=device.user,
-                               ip=ip, after={"files": kept})
-
-
-def _write(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(content)
-    tmp.replace(path)
 
 
 async def _no_token(request: Request) -> Response:
