@@ -28,6 +28,15 @@ from typing import Any
 
 from forms.indicators import INDICATORS
 
+DETAILED_SOURCES: dict[str, str] = {
+    "c12_safe_play_area": "play-area",
+    "c13_respondents": "satisfaction",
+    "c13_satisfied": "satisfaction",
+    "c11_forum_held": "child-participation",
+    "c11_decisions_consulted": "child-participation",
+}
+"""Keys that a detailed form gives when the commune sent at least one of it (else the annual form does)."""
+
 
 def indicators_for_period(annual: dict[str, Any] | None, play_areas: list[dict[str, Any]],
                           participations: list[dict[str, Any]],

@@ -11,7 +11,8 @@ Rules, the same in both (a parity test runs one table of cases through both):
   it. `clean` leaves it out, so it is never stored.
 - Missing (see `forms.logic`) and required → `required`; missing and optional → fine.
 - A value sent for a computed (percent) or display-only (note) field → `read_only`.
-- Integers: JSON numbers without a fraction (`3.0` is 3; `true` is not a number, nor is "3").
+- Integers: JSON numbers without a fraction (`3.0` is 3; `true` is not a number, nor is "3"): a
+  number with a fraction says "enter a whole number", anything else "enter a number".
 - Text: trimmed, then at most the field's `max_length` characters (default 500); photo: a file name or id of
   letters, digits, `.`, `_`, `-`, at most its `max_length` (200) characters.
 - Dates: `YYYY-MM-DD`, a real calendar date. Geopoints: `{lat, lon, accuracy?}` in range,
@@ -36,6 +37,8 @@ from forms.texts import N_
 MESSAGES: dict[str, str] = {
     "unknown_field": N_("This question is not part of this form version."),
     "wrong_type": N_("This answer has the wrong type."),
+    "not_a_number": N_("Enter a number."),
+    "not_integer": N_("Enter a whole number."),
     "required": N_("This question needs an answer."),
     "read_only": N_("This value is computed or only shown; it cannot be answered."),
     "below_min": N_("The value must be at least %(min)s."),
@@ -144,8 +147,10 @@ def _check(field: FormField, value: Any) -> tuple[Any, str | None, dict[str, Any
     """The normalised value, or the problem code and params of one present answer."""
     kind = field.type
     if kind in ("integer", "decimal"):
-        if not is_number(value) or (kind == "integer" and not float(value).is_integer()):
-            return value, "wrong_type", {}
+        if not is_number(value):
+            return value, "not_a_number", {}
+        if kind == "integer" and not float(value).is_integer():
+            return value, "not_integer", {}
         number = int(value) if kind == "integer" else float(value)
         if field.min is not None and number < field.min:
             return value, "below_min", {"min": _plain(field.min)}

@@ -60,9 +60,10 @@ CASES: list[tuple[dict[str, Any], list[tuple[str, str]]]] = [
     ({**VALID, "n": 3.0, "d": 1, "many": [], "txt": "", "pic": None}, []),
     ({}, [("n", "required"), ("yn", "required")]),
     ({**VALID, "zzz": 1, "aaa": 2}, [("aaa", "unknown_field"), ("zzz", "unknown_field")]),
-    ({**VALID, "n": True}, [("n", "wrong_type")]),
-    ({**VALID, "n": "3"}, [("n", "wrong_type")]),
-    ({**VALID, "n": 2.5}, [("n", "wrong_type")]),
+    ({**VALID, "n": True}, [("n", "not_a_number")]),
+    ({**VALID, "n": "3"}, [("n", "not_a_number")]),
+    ({**VALID, "n": 2.5}, [("n", "not_integer")]),
+    ({**VALID, "d": "0,5"}, [("d", "not_a_number")]),
     ({**VALID, "n": -1, "d": 0.25}, [("n", "below_min"), ("d", "below_min")]),
     ({**VALID, "n": 11, "d": 3}, [("n", "above_max"), ("d", "above_max")]),
     ({**VALID, "part": 9}, [("part", "constraint")]),
@@ -97,7 +98,7 @@ CASES: list[tuple[dict[str, Any], list[tuple[str, str]]]] = [
     ({**VALID, "pic": {"data": "base64…"}}, [("pic", "bad_photo")]),
     ({"n": True, "yn": "yes", "one": "c", "txt": "toolong", "day": "2024-13-01", "where": {"lat": 0, "lon": 0},
       "pic": "x/y", "info": 1, "extra": 0},
-     [("extra", "unknown_field"), ("n", "wrong_type"), ("yn", "wrong_type"), ("one", "not_a_choice"),
+     [("extra", "unknown_field"), ("n", "not_a_number"), ("yn", "wrong_type"), ("one", "not_a_choice"),
       ("info", "read_only"), ("txt", "too_long"), ("day", "bad_date"), ("where", "outside_area"), ("pic", "bad_photo")]),
 ]
 

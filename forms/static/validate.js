@@ -64,9 +64,8 @@
   function check(field, value) {
     var kind = field.type;
     if (kind === "integer" || kind === "decimal") {
-      if (!logic.isNumber(value) || (kind === "integer" && !Number.isInteger(value))) {
-        return { value: value, code: "wrong_type" };
-      }
+      if (!logic.isNumber(value)) { return { value: value, code: "not_a_number" }; }
+      if (kind === "integer" && !Number.isInteger(value)) { return { value: value, code: "not_integer" }; }
       if (given(field.min) && value < field.min) { return { value: value, code: "below_min", params: { min: field.min } }; }
       if (given(field.max) && value > field.max) { return { value: value, code: "above_max", params: { max: field.max } }; }
       return { value: value, code: null };

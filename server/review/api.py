@@ -143,6 +143,8 @@ async def api_action(request: Request, period_id: FromPath[int], code: FromPath[
 class SendIn(BaseModel):
     version: int
     comment: str = Field(default="", max_length=4000)
+    confirm_incomplete: bool = Field(default=False, description="Send although the commune cannot be scored yet "
+                                                               "(the reviewers see this confirmation).")
 
 
 async def _my_context(request: Request) -> assessments.Context:
@@ -165,7 +167,7 @@ async def api_my_assessment(request: Request) -> AssessmentOut:
 async def api_send(request: Request, data: JSONBody[SendIn]) -> AssessmentOut:
     ctx = await _my_context(request)
     await assessments.change_state(ctx, "send", current_user(request), data.version, data.comment,
-                                   ip=client_ip(request))
+                                   ip=client_ip(request), confirm_incomplete=data.confirm_incomplete)
     return _out(ctx)
 
 

@@ -166,8 +166,12 @@ async def load(period: Period, commune: Unit, user: User | None) -> Context:
 
 
 async def change_state(ctx: Context, action: str, user: User, seen_version: int | None, comment: str = "",
-                       ip: str | None = None) -> None:
-    """Apply one transition (send, start_review, return, approve, reopen) after every check."""
+                       ip: str | None = None, confirm_incomplete: bool = False) -> None:
+    """Apply one transition (send, start_review, return, approve, reopen) after every check.
+
+    A commune that cannot be scored yet is sent only with `confirm_incomplete`: the confirmation is
+    kept as a comment ("send_incomplete") that the reviewers read, and in the audit log.
+    """
     if action not in TRANSITIONS:
         raise invalid("action", "unknown", N_("This action is not allowed here."))
     check_role(user, action)
@@ -187,6 +191,10 @@ async def change_state(ctx: Context, action: str, user: User, seen_version: int 
                                                                                  ctx.assessment.extended_until):
         raise invalid("period", "period_closed", deadlines.CLOSED, date=format_date(
             deadlines.closing_date(ctx.period.closes_on, ctx.assessment.extended_until)))
+    incomplete = action == "send" and ctx.computed.result is None
+    if incomplete and not confirm_incomplete:
+        raise invalid("confirm_incomplete", "incomplete", N_("The assessment is not complete yet. Complete it, or "
+                                                             "confirm that you send it as it is."))
     if action == "approve" and ctx.computed.result is None:
         raise invalid("action", "not_scorable", N_("This assessment cannot be approved: some indicators are missing "
                                                    "or wrong. Correct them first."))
@@ -199,12 +207,15 @@ async def change_state(ctx: Context, action: str, user: User, seen_version: int 
         if action in ("send", "approve") and ctx.computed.result is not None and (
                 ctx.stored is None or ctx.stored.indicators != ctx.computed.values):
             new_score = await scoring_service.store(ctx.assessment.id, rules, ctx.computed, user, action)
-        if comment:
-            await ReviewComment(assessment=ctx.assessment.id, author=user.id, action=action, text=comment).save().run()
+        if comment or incomplete:
+            await ReviewComment(assessment=ctx.assessment.id, author=user.id,
+                                action="send_incomplete" if incomplete else action, text=comment).save().run()
         after = {"state": transition.target, "version": ctx.assessment.version}
         moved = await _set_aside_or_take_in(ctx, action)
         if moved:
             after["submissions_after_approval" if action == "approve" else "submissions_taken_in"] = moved
+        if incomplete:
+            after["incomplete"] = sorted(problem.key for problem in ctx.computed.problems)
         if new_score is not None:
             after["score"] = scoring_service.summary(new_score)
         await audit.record(f"assessment_{action}", "assessment", ctx.assessment.id, user=user, ip=ip,

@@ -21,6 +21,7 @@ from server.core.errors import InputError
 from server.core.i18n import gettext
 from forms import registry as form_registry
 from server.review import assessments, deadlines, indicators, queue, scoring_service
+from server.review.missing import what_is_missing
 from server.review.states import ACTION_LABELS, FROZEN, STATE_LABELS, STATES, allowed_actions
 from server.core.tables import Period, Unit, User
 
@@ -122,10 +123,6 @@ def reason_text(item: dict[str, Any]) -> str:
     return gettext(msgid, **params)
 
 
-def _problem_text(problem: Any) -> str:
-    return gettext(problem.message, key=problem.key, **problem.params)
-
-
 def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
     """What the review page shows, computed once: the result shown, reasons, indicators, history."""
     rules = scoring_service.rules_of(ctx.period)
@@ -147,7 +144,7 @@ def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
         "rules": rules, "result": result, "stored": stored, "stored_matches": stored_matches,
         "rules_changed": stored_matches and stored.rules_sha256 != rules.sha256,
         "reasons": [reason_text(r) for r in result["reasons"]] if result else [],
-        "problems": [_problem_text(p) for p in computed.problems],
+        "missing": what_is_missing(ctx.reported, computed.problems),
         "indicator_rows": rows, "current_values": computed.values, "reported": ctx.reported.values,
         "corrected": corrected,
         "actions": allowed_actions(ctx.state, user.role),

@@ -59,6 +59,7 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
 
 ACTION_LABELS: dict[str, str] = {
     "send": N_("Send for review"),
+    "send_incomplete": N_("Sent for review although incomplete"),
     "start_review": N_("Start the review"),
     "return": N_("Return to the commune"),
     "approve": N_("Approve"),
