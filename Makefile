@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench bench-load bench-faults catalogs clean
+.PHONY: install demo test test-fast bench bench-load bench-faults bench-phone catalogs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,11 +26,15 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not browser and not fuzz and not slow" --hypothesis-profile=fast $(PYTEST_ARGS)
 
 # Every benchmark; the figures and their commands are recorded in bench/RESULTS.md.
-bench: install bench-load
+bench: install bench-load bench-phone
 	$(BIN)/python bench/score_batch.py
 	$(BIN)/python bench/review_country.py
 	$(BIN)/python bench/maps.py
 	$(BIN)/python bench/documents.py
+
+# What a collaborator's phone downloads and keeps to work offline (real Chromium, a fresh demo).
+bench-phone: install
+	$(BIN)/python bench/phone_cache.py
 
 # A real `phuhop serve --workers 2` on 127.0.0.1: phones submitting, reviewers and the public browsing.
 # SQLite by default; BENCH_PG=postgresql://… also runs it on that (dropped and rebuilt!) database.

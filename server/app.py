@@ -17,7 +17,7 @@ from litestar.static_files import create_static_files_router
 from forms import registry as form_registry
 from server.accounts import pages as account_pages
 from server.collection import api as submissions_api
-from server.collection import assessment_pages, forms_api
+from server.collection import assessment_pages, forms_api, offline
 from server.collection import pages as collect_pages
 from server.maps import boundary_pages, public_pages
 from server.openrosa import ROUTES as OPENROSA_ROUTES
@@ -37,7 +37,7 @@ STATIC_DIRS = [Path(__file__).parent / "static", Path(__file__).parent.parent / 
 MACHINE_PATHS = ["/openrosa"]  # token-authenticated clients: no cookies, so no CSRF
 
 # Server-rendered pages (Jinja2, phone-first), then the JSON API (OpenAPI at /schema) and OpenRosa.
-PAGE_ROUTES = [*account_pages.ROUTES, *collect_pages.ROUTES, *public_pages.ROUTES, *boundary_pages.ROUTES,
+PAGE_ROUTES = [*account_pages.ROUTES, *collect_pages.ROUTES, *offline.ROUTES, *public_pages.ROUTES, *boundary_pages.ROUTES,
                *review_pages.ROUTES, *list_pages.ROUTES, *assessment_pages.ROUTES, *admin_pages.ROUTES,
                *odk_admin_pages.ROUTES]
 API_ROUTES = [*forms_api.ROUTES, *submissions_api.ROUTES, *review_api.ROUTES, *OPENROSA_ROUTES]
@@ -74,7 +74,7 @@ def create_app() -> Litestar:
             description="Submissions and forms of the child-friendly commune assessment.",
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, offline.add_user_header],
         on_startup=[open_pool],
         on_shutdown=[close_pool],
         request_class=SafeRequest,

@@ -169,10 +169,12 @@ class LiveServer:
         import time
         import urllib.request
 
+        # The log goes to a file: a pipe nobody reads would block a chatty server.
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--no-migrate"],
-            env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env=os.environ.copy(), stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while True:
@@ -182,12 +184,28 @@ class LiveServer:
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.process.kill()
-                    raise RuntimeError(f"server did not start: {self.process.stdout.read().decode()}")
+                    self.log.seek(0)
+                    raise RuntimeError(f"server did not start: {self.log.read().decode()}")
                 time.sleep(0.2)
 
     def stop(self) -> None:
+        self.thaw()
         self.process.terminate()
         self.process.wait(timeout=10)
+
+    def freeze(self) -> None:
+        """SIGSTOP: the port still accepts connections but nothing answers, as on a 2G link that stalls."""
+        import signal
+
+        self.process.send_signal(signal.SIGSTOP)
+        self.frozen = True
+
+    def thaw(self) -> None:
+        import signal
+
+        if getattr(self, "frozen", False):
+            self.process.send_signal(signal.SIGCONT)
+            self.frozen = False
 
 
 @pytest.fixture()

@@ -12,10 +12,12 @@ GPS_IFD = 0x8825
 
 
 def photo_bytes(width: int = 64, height: int = 48, kind: str = "JPEG", gps: bool = False, noise: bool = False) -> bytes:
-    """An image as a phone's camera writes it; `noise` makes it hard to compress (a big file), `gps` adds
-    EXIF latitude/longitude and the camera's make and model."""
+    """An image as a phone's camera writes it; `noise` gives it detail like a photo's (a file of a few MB at
+    camera size), `gps` adds EXIF latitude/longitude and the camera's make and model."""
     if noise:
-        image = Image.frombytes("RGB", (width, height), random.Random(7).randbytes(width * height * 3))
+        small = (max(1, width // 12), max(1, height // 12))
+        detail = Image.frombytes("RGB", small, random.Random(7).randbytes(small[0] * small[1] * 3))
+        image = detail.resize((width, height), Image.BICUBIC)
     else:
         image = Image.new("RGB", (width, height), (40, 120, 60))
     buffer = io.BytesIO()

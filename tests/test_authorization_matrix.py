@@ -115,6 +115,11 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/my/forms/{form_id:str}/{version:int}"): Case("/my/forms/satisfaction/1", logged_in(200)),
     ("GET", "/my/submissions"): Case("/my/submissions", logged_in(200)),
     ("GET", "/sw.js"): Case("/sw.js", everyone(200)),
+    ("GET", "/offline"): Case("/offline", everyone(200), note="what the phone shows when the server cannot be reached"),
+    ("GET", "/favicon.ico"): Case("/favicon.ico", everyone(200)),
+    ("GET", "/api/me"): Case("/api/me", logged_in(200, public=401)),
+    ("GET", "/api/my/offline"): Case("/api/my/offline", logged_in(200, public=401),
+                                     note="each user's own pages; the list names only what that user may open"),
     # ---------------------------------------------------------------- JSON API
     ("GET", "/api/forms"): Case("/api/forms", everyone(200)),
     ("GET", "/api/forms/{form_id:str}/{version:int}"): Case("/api/forms/satisfaction/1", everyone(200)),

@@ -6,10 +6,13 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from server.accounts.auth import current_user, requires_login, requires_role, unit_of
+from server.collection.offline import versioned
+from server.collection.pages import phone_data
 from server.core.errors import InputError
 from server.review.pages import client_ip, error_list, form_data
 from server.review import assessments, deadlines
 from server.review.errors import invalid
+from server.review.missing import what_is_missing
 from server.review.states import ACTION_LABELS, STATE_LABELS, allowed_actions
 
 
@@ -20,12 +23,16 @@ async def _render(request: Request, *, errors: list | None = None, status: int =
     ctx = await assessments.load(period, commune, user) if period else None
     comments = await assessments.comments_of(ctx.assessment.id) if ctx else []
     closing = deadlines.closing_date(period.closes_on, ctx.assessment.extended_until) if ctx else None
-    return Template("assessment.html", status_code=status, context={
-        "closing": closing, "closed": closing is not None and deadlines.today() > closing,
+    closed = closing is not None and deadlines.today() > closing
+    missing = what_is_missing(ctx.reported, ctx.computed.problems) if ctx else []
+    page = Template("assessment.html", status_code=status, context={
+        "closing": closing, "closed": closed,
         "commune": commune, "period": period, "ctx": ctx, "comments": comments, "errors": errors or [],
-        "can_send": bool(ctx) and "send" in allowed_actions(ctx.state, user.role) and not (
-            closing is not None and deadlines.today() > closing), "done": done,
-        "state_labels": STATE_LABELS, "action_labels": ACTION_LABELS})
+        "can_send": bool(ctx) and ctx.reported.submissions > 0 and "send" in allowed_actions(ctx.state, user.role)
+        and not closed, "done": done,
+        "missing": missing, "state_labels": STATE_LABELS, "action_labels": ACTION_LABELS,
+        "page_data": phone_data(user)})
+    return await versioned(request, page) if status == 200 else page
 
 
 @get("/my/assessment", name="my_assessment", guards=[requires_login], include_in_schema=False)
@@ -44,7 +51,8 @@ async def send_for_review(request: Request) -> Template | Redirect:
             raise invalid("action", "no_period", assessments.NO_PERIOD)
         ctx = await assessments.load(period, commune, user)
         version = int(data["version"]) if data.get("version", "").isdigit() else None
-        await assessments.change_state(ctx, "send", user, version, data.get("comment", ""), ip=client_ip(request))
+        await assessments.change_state(ctx, "send", user, version, data.get("comment", ""), ip=client_ip(request),
+                                       confirm_incomplete=data.get("confirm_incomplete") == "1")
     except InputError as refused:
         return await _render(request, errors=error_list(refused), status=refused.status_code)
     return Redirect("/my/assessment?sent=1", status_code=303)

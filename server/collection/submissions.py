@@ -131,10 +131,11 @@ async def _period_for(commune: Unit, form_id: str, form_version: int) -> int | N
     return None
 
 
-async def list_for(user: User, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-    """A user's own submissions, newest first."""
-    rows = await Submission.select(
-        Submission.uuid, Submission.form_id, Submission.form_version, Submission.state,
-        Submission.received_at, Submission.commune.code, Submission.commune.name,
-    ).where(Submission.author == user.id).order_by(Submission.id, ascending=False).limit(limit).offset(offset)
-    return rows
+async def list_for(user: User, limit: int = 50, offset: int = 0, with_answers: bool = False) -> list[dict[str, Any]]:
+    """A user's own submissions, newest first (with their answers, for pages that say what each one is)."""
+    columns = [Submission.uuid, Submission.form_id, Submission.form_version, Submission.state,
+               Submission.received_at, Submission.commune.code, Submission.commune.name]
+    if with_answers:
+        columns.append(Submission.answers)
+    return await Submission.select(*columns).where(Submission.author == user.id).order_by(
+        Submission.id, ascending=False).limit(limit).offset(offset).output(load_json=with_answers)
