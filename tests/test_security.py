@@ -115,7 +115,9 @@ def state_changing_routes() -> list[tuple[str, str]]:
 
 
 def _concrete(path: str) -> str:
-    """A URL for a path template: 1 for ids, a word for strings (the CSRF check runs before routing args matter)."""
+    """A URL for a path template: 1 for ids, a word for strings, a UUID for UUIDs (the CSRF check runs before
+    routing args matter)."""
+    path = re.sub(r"\{[^}:]+:uuid\}", str(uuid.UUID(int=1)), path)
     return re.sub(r"\{[^}:]+:int\}", "1", re.sub(r"\{[^}:]+:(str|path)\}", "x", path))
 
 

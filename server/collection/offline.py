@@ -91,7 +91,9 @@ async def _data_fingerprint(user: User) -> str:
         comment = await ReviewComment.select(ReviewComment.id).where(
             ReviewComment.assessment.is_in([row["id"] for row in assessments] or [0])).order_by(
             ReviewComment.id, ascending=False).first()
-        parts += [theirs["id"] if theirs else 0, assessments, comment["id"] if comment else 0]
+        # An assessment row is made the first time a page looks at it (version 1): that changes nothing shown.
+        changed = [(row["version"], row["state"]) for row in assessments if row["version"] > 1]
+        parts += [theirs["id"] if theirs else 0, changed, comment["id"] if comment else 0]
     return json.dumps(parts, default=str)
 
 
