@@ -370,3 +370,33 @@ def test_my_submissions_keeps_waiting_and_stored_apart_and_says_what_each_one_is
     for path in [*PAGES, "/offline", "/public"]:
         phone.goto(path)
         no_sideways_scroll(phone)
+
+
+def test_a_new_form_version_reaches_the_phone_at_its_next_online_visit(phone, server, world, tmp_path,
+                                                                        monkeypatch) -> None:
+    """A release that publishes play-area v2: at the next online visit the phone keeps v2 (and no longer v1),
+    and the previous release's caches are gone."""
+    import shutil
+
+    from forms.hashes import publish_hashes
+    from forms.loader import DEFINITIONS_DIR
+
+    log_in(phone)
+    first = phone.evaluate("caches.keys()")
+    server.stop()
+    definitions = tmp_path / "definitions"
+    shutil.copytree(DEFINITIONS_DIR, definitions)
+    draft = definitions / "play-area" / "v2.yaml"
+    draft.write_text(draft.read_text().replace("status: draft", "status: published", 1))
+    publish_hashes(definitions)
+    monkeypatch.setenv("PHUHOP_FORMS_DIR", str(definitions))
+    server.start()
+    phone.goto("/my")
+    wait_until(phone, "caches.match('/my/forms/play-area/2').then(hit => !!hit)")
+    wait_until(phone, "caches.match('/my/forms/play-area/1').then(hit => !hit)")
+    assert phone.get_by_role("link", name="Điểm vui chơi cho trẻ em").get_attribute("href") == "/my/forms/play-area/2"
+    wait_until(phone, f"caches.keys().then(names => !names.includes({[n for n in first if 'static' in n][0]!r}))")
+    server.stop()
+    phone.goto("/my/forms/play-area/2", timeout=DEADLINE_MS)
+    phone.wait_for_selector("#survey fieldset:not([hidden])")
+    assert "phiên bản 2" in phone.locator("main").inner_text()
