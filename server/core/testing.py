@@ -55,7 +55,10 @@ def make_world(password: str) -> dict:
 
     Used by the test suite; real rows through the real tables, no shortcuts.
     """
+    from datetime import timedelta
+
     from server.accounts.users import create_user
+    from server.review.deadlines import today
     from server.registry.units import fold
     from server.core.tables import Period, Unit
 
@@ -74,8 +77,9 @@ def make_world(password: str) -> dict:
         ward_c = unit("26734", "Phường Sài Gòn", "commune", 2, other_province, "/79/26734")
         for commune in (ward_a, ward_b, ward_c):
             await commune.save()
+        # Open for another year whatever the day the suite runs: collaborators are refused after closes_on.
         period = Period(name="Đánh giá năm 2026", year=2026, rule_set="vn-2019", unit_set="2025",
-                        form_versions={}, opens_on="2026-01-01", closes_on="2026-12-31")
+                        form_versions={}, opens_on="2026-01-01", closes_on=(today() + timedelta(days=365)).isoformat())
         await period.save()
         users = {
             "collab_a": await create_user("collab_a", password, "collaborator", unit_code="00004"),
