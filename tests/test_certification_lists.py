@@ -44,16 +44,21 @@ def test_a_final_list_never_changes_and_a_correction_is_a_new_revision(client, w
     period, commune = world["period"], world["commune_a"]
     _approved(client, world)
     first = _make_list(client, world)
-    client.get(f"{first}/export/csv")
+    draft = client.get(f"{first}/export/csv")
     assert _exports_logged() == 1  # a draft is not public: exporting it is logged
+    # Named for people: what, where, when, which revision, and that it is only a draft.
+    assert draft.headers["content-disposition"] == (
+        'attachment; filename="danh-sach-cong-nhan_thanh-pho-ha-noi_2026_lan-1_du-thao.csv"')
     assert client.post(f"{first}/finalise", headers=csrf_header(client)).status_code == 422  # not posted yet
     bad = client.post(f"{first}/post", headers=csrf_header(client),
                       data={"comment_from": "2026-06-15", "comment_to": "2026-06-01"})
     assert bad.status_code == 422 and "comment_to" in bad.text
     client.post(f"{first}/post", headers=csrf_header(client), data={"comment_from": "2026-06-01", "comment_to": "2026-06-15"})
     assert list_steps.finalise(client, first).status_code == 303
-    client.get(f"{first}/export/xlsx")
+    final = client.get(f"{first}/export/xlsx")
     assert _exports_logged() == 1  # a final list is public
+    assert final.headers["content-disposition"] == 'attachment; filename="danh-sach-cong-nhan_thanh-pho-ha-noi_2026_lan-1.xlsx"'
+
     assert client.post(f"{first}/post", headers=csrf_header(client),
                        data={"comment_from": "2026-07-01", "comment_to": "2026-07-02"}).status_code == 422
     recognised = assessment(client, period.id, commune.code)

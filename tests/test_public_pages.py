@@ -82,7 +82,7 @@ def test_list_downloads_csv_and_xlsx(client, scenario: dict) -> None:
     base = f"/public/{period.id}/lists/{final.id}/download"
     listing = client.get(f"{base}/list.csv")
     assert listing.status_code == 200 and listing.headers["content-type"].startswith("text/csv")
-    assert "attachment" in listing.headers["content-disposition"]
+    assert listing.headers["content-disposition"] == 'attachment; filename="danh-sach-cong-nhan_tinh-bac-ninh_2026_lan-1.csv"'
     rows = list(csv.reader(io.StringIO(listing.content.decode("utf-8-sig"))))
     assert len(rows) == 1 + len(scenario["listed"])
     assert len(rows[0]) == 7 + 13  # 7 columns and the 13 criteria of vn-2019

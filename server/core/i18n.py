@@ -23,6 +23,8 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 LANGUAGES = ("vi", "en")
+TIMEZONE = dates.get_timezone("Asia/Ho_Chi_Minh")
+"""Times are shown, and stamped into file names, in Vietnam's time."""
 DEFAULT_LANGUAGE = "vi"
 LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
 
@@ -115,7 +117,7 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return "–"
     return dates.format_datetime(value, format="short", locale=current_language(),
-                                 tzinfo=dates.get_timezone("Asia/Ho_Chi_Minh"))
+                                 tzinfo=TIMEZONE)
 
 
 def language_name(language: str) -> str:

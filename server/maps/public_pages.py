@@ -16,6 +16,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from scoring import COMMUNE_TYPE_LABELS
+from server.core.filenames import attachment, export_name
 from server.core.i18n import N_, current_language, gettext
 from server.maps import exports, geojson, legend, pictures, playareas, results, summary
 from server.maps.render import MEDIA_TYPES
@@ -79,7 +80,7 @@ def picture_response(request: Request, picture: pictures.Picture, filename: str 
 
 def _download(content: bytes, media_type: str, filename: str) -> Response:
     return Response(content, media_type=media_type,
-                    headers={"content-disposition": f'attachment; filename="{filename}"',
+                    headers={"content-disposition": attachment(filename),
                              "cache-control": "public, max-age=300"})
 
 
@@ -143,7 +144,7 @@ async def results_map(request: Request, period_id: FromPath[int], fmt: FromPath[
             "name": f"{period.name} – {pictures.area_name(place)}",
             "provisional_note": pictures.provisional_note(any(p.provisional for p in points))})
         return _download(geojson.dumps(collection), MEDIA_TYPES["geojson"],
-                         f"phuhop-{period.id}-{area or 'vn'}.geojson")
+                         export_name("bản đồ kết quả", place.name if place else "Việt Nam", period.year, ext="geojson"))
     picture = await pictures.results_map(period, place, _format(fmt))
     return picture_response(request, picture)
 
@@ -201,7 +202,7 @@ async def play_area_map(request: Request, period_id: FromPath[int], fmt: FromPat
         labels = {key: label for key, (label, _) in legend.translated(legend.SAFETY).items()}
         places = await playareas.play_areas(period.id, period.unit_set, place)
         return _download(geojson.dumps(geojson.play_areas(places, labels, extra={"name": place.name})),
-                         MEDIA_TYPES["geojson"], f"phuhop-play-areas-{period.id}-{area}.geojson")
+                         MEDIA_TYPES["geojson"], export_name("điểm vui chơi", place.name, period.year, ext="geojson"))
     return picture_response(request, await pictures.play_area_map(period, place, _format(fmt)))
 
 
@@ -242,14 +243,16 @@ async def download(period_id: FromPath[int], list_id: FromPath[int], name: FromP
         raise NotFoundException(NOT_PUBLIC)
     rows = await results.entries([item.id])
     scores = await results.score_results([e.score_id for e in rows])
-    stem = f"phuhop-{period.id}-{item.area_code}-r{item.revision}"
+    about = (item.area_name, period.year, f"lần {item.revision}")
     if name == "list.csv":
-        return _download(exports.to_csv(_list_table(rows, scores)), MEDIA_TYPES["csv"], f"{stem}.csv")
+        return _download(exports.to_csv(_list_table(rows, scores)), MEDIA_TYPES["csv"],
+                         export_name("danh sách công nhận", *about, ext="csv"))
     if name == "figures.csv":
-        return _download(exports.to_csv(_figures_table(rows, scores)), MEDIA_TYPES["csv"], f"{stem}-figures.csv")
+        return _download(exports.to_csv(_figures_table(rows, scores)), MEDIA_TYPES["csv"],
+                         export_name("số liệu chi tiết", *about, ext="csv"))
     note = pictures.provisional_note(any(e.provisional for e in rows))
     content = exports.to_xlsx([_list_table(rows, scores), _figures_table(rows, scores)], note)
-    return _download(content, MEDIA_TYPES["xlsx"], f"{stem}.xlsx")
+    return _download(content, MEDIA_TYPES["xlsx"], export_name("danh sách công nhận", *about, ext="xlsx"))
 
 
 ROUTES = [index, period_page, list_page, commune_page, results_map, totals_chart, recognised_chart, criteria_chart,

@@ -14,6 +14,8 @@ from server.core import audit
 from server.accounts.auth import current_user, requires_role
 from server.core.db import write_transaction
 from server.core.errors import InputError
+from server.core.filenames import attachment, export_name
+from server.core.i18n import TIMEZONE
 from server.review.pages import client_ip, error_list
 from server.registry.units import UNIT_SETS
 from server.review import assessments, audit_log, periods
@@ -96,9 +98,10 @@ async def audit_export(request: Request, action: Filter = "", username: Filter =
     async with write_transaction():
         await audit.record("exported", "audit_log", None, user=current_user(request), ip=client_ip(request),
                            after={"format": "csv", "rows": len(rows), "filters": filters})
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+    now = datetime.now(TIMEZONE)
+    name = export_name("nhật ký hệ thống", now.strftime("%Y-%m-%d"), now.strftime("%H%M"), ext="csv")
     return Response(audit_log.to_csv(rows), media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": f'attachment; filename="nhat-ky-{stamp}.csv"'})
+                    headers={"content-disposition": attachment(name)})
 
 
 ROUTES = [period_list, new_period, edit_period, create_period, update_period, audit_page, audit_export]

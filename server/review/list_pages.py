@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from scoring import COMMUNE_TYPE_LABELS
 from server.accounts.auth import current_user, requires_role
 from server.core.errors import InputError
+from server.core.filenames import attachment, export_name
 from server.core.i18n import N_, gettext, use_language
 from server.maps import pictures
 from server.maps.public_pages import picture_response
@@ -25,6 +26,8 @@ from server.review.errors import invalid
 from server.review.states import LISTABLE, STATE_LABELS, STATES
 from server.core.tables import CertificationList, Period, User
 
+UNFINISHED_SUFFIX = {"draft": "dự thảo", "posted": "niêm yết lấy ý kiến"}
+"""Exports are annexes in Vietnamese (see `exports`): so are their file names."""
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -146,9 +149,14 @@ async def export_list(request: Request, list_id: FromPath[int], fmt: FromPath[st
     if fmt == "html":
         return _print_page(document, entries)
     body = exports.to_csv(document, entries) if fmt == "csv" else exports.to_xlsx(document, entries)
-    name = f"danh-sach-{period.id}-{row.area.code}-r{row.revision}.{fmt}"
     return Response(body, media_type=EXPORT_TYPES[fmt],
-                    headers={"content-disposition": f'attachment; filename="{name}"'})
+                    headers={"content-disposition": attachment(list_file_name(row, period, fmt))})
+
+
+def list_file_name(row: CertificationList, period: Period, fmt: str) -> str:
+    """`danh-sach-cong-nhan_tinh-bac-ninh_2026_lan-2.xlsx`; a list not final yet says so at the end."""
+    return export_name("danh sách công nhận", row.area.name, period.year, f"lần {row.revision}",
+                       UNFINISHED_SUFFIX.get(row.state, ""), ext=fmt)
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
