@@ -46,11 +46,24 @@ def test_vietnamese_catalog_really_loads() -> None:
 
 
 def test_numbers_and_dates_follow_the_language() -> None:
+    from datetime import datetime, timezone
+
+    at = datetime(2026, 12, 2, 11, 48, tzinfo=timezone.utc)  # 18:48 in Vietnam
     with i18n.use_language("vi"):
         assert i18n.format_number(1234567.5, 1) == "1.234.567,5"
-        assert i18n.format_date("2026-03-05") == "5 thg 3, 2026"
+        assert i18n.format_number(1007) == "1.007"
+        assert i18n.format_percent("99.15", 2) == "99,15\u00a0%" and i18n.format_percent(96.5) == "96,5\u00a0%"
+        assert i18n.format_permille("994.87") == "994,87\u00a0‰"
+        assert i18n.format_numbers_in("≥ 2.5 ‰, < 95 %") == "≥ 2,5\u00a0‰, < 95\u00a0%"
+        assert i18n.format_date("2026-03-05") == "05/03/2026"
+        assert i18n.format_datetime(at) == "02/12/2026 18:48"
     with i18n.use_language("en"):
         assert i18n.format_number(1234567.5, 1) == "1,234,567.5"
+        assert i18n.format_number(1007) == "1,007"
+        assert i18n.format_percent("99.15", 2) == "99.15%" and i18n.format_permille("994.87") == "994.87‰"
+        assert i18n.format_date("2026-03-05") == "5 Mar 2026"
+        assert i18n.format_datetime(at) == "2 Dec 2026, 18:48"
+    assert len(i18n.format_number(10**5000)) > 5000  # no exception for absurd input
 
 
 @pytest.mark.parametrize(

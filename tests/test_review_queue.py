@@ -88,3 +88,21 @@ def test_filter_by_state_and_counts_per_state(client, many) -> None:
     assert totals[0]["name"] == many["commune_a"].name and totals[0]["total"] is not None
     page = client.get("/review", params={"state": "submitted"}).text
     assert many["commune_a"].name in page and many["commune_b"].name not in page
+
+
+def test_communes_never_changed_or_never_scored_go_last_in_either_direction(client, many) -> None:
+    login(client, "collab_a")
+    submit_forms(client)
+    send_for_review(client)
+    client.cookies.clear()
+    login(client, "collab_b")
+    submit_forms(client)
+    send_for_review(client)
+    client.cookies.clear()
+    login(client, "reviewer_x")
+    sent = [many["commune_a"].name, many["commune_b"].name]  # a sent first, then b
+    never = sorted(NAMES, key=sort_key)
+    assert _names(client, sort="updated") == sent + never
+    assert _names(client, sort="updated", desc=1) == sent[::-1] + never
+    scored = _names(client, sort="total")
+    assert scored[2:] == never and _names(client, sort="total", desc=1)[2:] == never

@@ -80,6 +80,7 @@ def phone_data(user: User, **extra: Any) -> dict[str, Any]:
     messages.update({code: i18n.gettext(msgid) for code, msgid in FORM_MESSAGES.items()})
     return {"user": user.username, "commune_code": commune.code if commune else None,
             "commune_name": commune.name if commune else None, "language": i18n.current_language(),
+            "percent_sign": i18n.unit_sign("%"),  # the server's number format, for the computed shares
             "messages": messages, **extra}
 
 

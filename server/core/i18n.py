@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import date, datetime
+from decimal import Decimal, localcontext
 from functools import lru_cache
 from pathlib import Path
 
@@ -98,11 +100,68 @@ def best_language(accept_language: str | None) -> str:
     return negotiate_locale(preferred, list(LANGUAGES), sep="_") or DEFAULT_LANGUAGE
 
 
-def format_number(value: float | int | None, decimals: int | None = None) -> str:
+# ---------------------------------------------------------------- the one formatting path
+# Every number, percentage, per-mille, date and time shown to people (pages, exports, charts, images)
+# goes through these functions, in the language of the page: vi "1.007", "99,15 %", "02/12/2026";
+# en "1,007", "99.15%", "2 Dec 2026". tests/test_number_format.py scans rendered pages for strays.
+
+_UNIT_SIGN = {"vi": {"%": "\u00a0%", "‰": "\u00a0‰"}, "en": {"%": "%", "‰": "‰"}}
+"""How a unit follows its number: Vietnamese writes a (no-break) space before it, English none."""
+_DATE_PATTERNS = {"vi": "dd/MM/y", "en": "d MMM y"}
+_DATETIME_PATTERNS = {"vi": "dd/MM/y HH:mm", "en": "d MMM y, HH:mm"}
+_NUMBER_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?)(?: ?([%‰]))?")
+
+
+def _decimal(value: float | int | str | Decimal) -> Decimal:
+    """A number as written ("98.50" stays 98.50; a float goes through its shortest repr, not binary noise)."""
+    if isinstance(value, (Decimal, int)):
+        return Decimal(value)
+    return Decimal(str(value))
+
+
+def _babel_decimal(value: float | int | str | Decimal, fmt: str | None) -> str:
+    number = _decimal(value)
+    with localcontext() as context:  # enough digits for any integer (Babel rounds in the current context)
+        context.prec = max(28, len(number.as_tuple().digits) + 8)
+        return numbers.format_decimal(number, format=fmt, locale=current_language())
+
+
+def format_number(value: float | int | str | Decimal | None, decimals: int | None = None) -> str:
+    """1007 → "1.007" (vi) / "1,007" (en); `decimals` fixes the places shown."""
     if value is None:
         return "–"
     fmt = None if decimals is None else "#,##0." + "0" * decimals if decimals else "#,##0"
-    return numbers.format_decimal(value, format=fmt, locale=current_language())
+    return _babel_decimal(value, fmt)
+
+
+def format_unit(value: float | int | str | Decimal | None, unit: str, decimals: int = 2) -> str:
+    """A measured value with its unit ("%", "‰" or ""), at most `decimals` places: "99,15 %", "3,5 ‰"."""
+    if value is None or value == "":
+        return "–"
+    shown = _babel_decimal(value, "#,##0." + "#" * decimals if decimals else "#,##0")
+    return shown + unit_sign(unit)
+
+
+def unit_sign(unit: str) -> str:
+    """What follows a number for `unit` in the page's language ("\u00a0%" in vi, "%" in en)."""
+    return _UNIT_SIGN.get(current_language(), _UNIT_SIGN["en"]).get(unit, f" {unit}" if unit else "")
+
+
+def format_percent(value: float | int | str | Decimal | None, decimals: int = 1) -> str:
+    """A percentage given as a number of hundredths' units (99.15 → "99,15 %" / "99.15%")."""
+    return format_unit(value, "%", decimals)
+
+
+def format_permille(value: float | int | str | Decimal | None, decimals: int = 2) -> str:
+    """A rate per thousand (3.5 → "3,5 ‰" / "3.5‰")."""
+    return format_unit(value, "‰", decimals)
+
+
+def format_numbers_in(text: str | None) -> str:
+    """Numbers written the machine's way inside a short text ("≥ 2.5 ‰", "197/1007") in the page's style."""
+    if not text:
+        return ""
+    return _NUMBER_IN_TEXT.sub(lambda m: format_unit(m.group(1), m.group(2) or "", decimals=4), text)
 
 
 def format_date(value: date | datetime | str | None) -> str:
@@ -110,13 +169,17 @@ def format_date(value: date | datetime | str | None) -> str:
         return "–"
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return dates.format_date(value, format="medium", locale=current_language())
+    if isinstance(value, datetime):
+        value = value.astimezone(TIMEZONE).date() if value.tzinfo else value.date()
+    language = current_language()
+    return dates.format_date(value, format=_DATE_PATTERNS.get(language, "medium"), locale=language)
 
 
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return "–"
-    return dates.format_datetime(value, format="short", locale=current_language(),
+    language = current_language()
+    return dates.format_datetime(value, format=_DATETIME_PATTERNS.get(language, "medium"), locale=language,
                                  tzinfo=TIMEZONE)
 
 

@@ -39,6 +39,10 @@ def make_environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
         number=i18n.format_number,
+        percent=i18n.format_percent,
+        permille=i18n.format_permille,
+        with_unit=i18n.format_unit,
+        numbers_in=i18n.format_numbers_in,
         date=i18n.format_date,
         datetime=i18n.format_datetime,
         localized=localized,

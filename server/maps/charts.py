@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
+from typing import Any
 
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from server.maps import fonts
 from server.maps.legend import MAXIMUM, POINTS, PROVISIONAL, RESULTS, THRESHOLD, ZERO, ZERO_MAXIMUM
@@ -37,7 +38,12 @@ def _frame(figure: Figure, frame: Frame) -> None:
     figure.text(0.02, 0.01, frame.source, ha="left", va="bottom", color="#495057", fontproperties=fonts.font(8))
 
 
-def _style(axes, label_size: float = 9) -> None:
+def _style(axes, label_size: float = 9, numbers: Any = None) -> None:
+    """Plain axes; `numbers` (the page language's number format) writes the tick labels."""
+    if numbers is not None:
+        ticks = FuncFormatter(lambda value, _: numbers(int(value) if float(value).is_integer() else value))
+        axes.xaxis.set_major_formatter(ticks)
+        axes.yaxis.set_major_formatter(ticks)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     for label in (*axes.get_xticklabels(), *axes.get_yticklabels()):
@@ -60,6 +66,7 @@ class CriteriaSpec:
     points_label: str  # "points"
     legend_points: str  # "Points earned"
     legend_max: str  # "Maximum"
+    count_format: Any = str
 
 
 def draw_criteria(spec: CriteriaSpec) -> Figure:
@@ -74,7 +81,7 @@ def draw_criteria(spec: CriteriaSpec) -> Figure:
     axes.barh(rows, [bar.points for bar in spec.bars], height=0.7, label=spec.legend_points, color=POINTS)
     axes.set_yticks(rows, [textwrap.fill(bar.label, 40) for bar in spec.bars])
     for row, bar in zip(rows, spec.bars):
-        axes.text(bar.max + max(maxima) * 0.01, row, f"{bar.points}/{bar.max}", va="center",
+        axes.text(bar.max + max(maxima) * 0.01, row, f"{spec.count_format(bar.points)}/{spec.count_format(bar.max)}", va="center",
                   color=ZERO if bar.points == 0 else "black", fontproperties=fonts.font(8, bold=bar.points == 0))
     axes.set_xlim(0, max(maxima or [1]) * 1.15)
     axes.set_xlabel(spec.points_label, fontproperties=fonts.font(9))
@@ -99,6 +106,7 @@ class HistorySpec:
     points: list[HistoryPoint]
     total_label: str  # "Total points"
     threshold_label: str  # "Threshold"
+    count_format: Any = str
 
 
 def draw_history(spec: HistorySpec) -> Figure:
@@ -112,13 +120,14 @@ def draw_history(spec: HistorySpec) -> Figure:
     axes.step(xs, [p.threshold for p in spec.points], where="mid", color=THRESHOLD, linestyle="--",
               label=spec.threshold_label)
     for x, point in zip(xs, spec.points):
-        axes.annotate(str(point.total), (x, point.total), textcoords="offset points", xytext=(0, 8), ha="center",
+        axes.annotate(spec.count_format(point.total), (x, point.total), textcoords="offset points", xytext=(0, 8), ha="center",
                       fontproperties=fonts.font(9))
     axes.set_xticks(xs, [textwrap.fill(p.period, 18) for p in spec.points])
     low = min(totals + [p.threshold for p in spec.points] or [0])
     axes.set_ylim(max(0, low - 100), 1050)
     axes.set_xlim(-0.5, max(0.5, len(xs) - 0.5))
     axes.legend(loc="lower right", prop=fonts.font(8), frameon=False)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: spec.count_format(int(value))))
     _style(axes)
     _frame(figure, spec.frame)
     return figure
@@ -133,6 +142,8 @@ class ShareSpec:
     recognised: list[int]
     listed: list[int]
     share_label: str  # "Share of listed communes recognised"
+    count_format: Any = str  # counts and shares in the page language (server.core.i18n)
+    percent_format: Any = lambda share: f"{share:.0%}"
 
 
 def draw_share(spec: ShareSpec) -> Figure:
@@ -143,11 +154,11 @@ def draw_share(spec: ShareSpec) -> Figure:
     shares = [r / n if n else 0 for r, n in zip(spec.recognised, spec.listed)]
     axes.bar(xs, shares, color=RECOGNISED, width=0.6)
     for x, share, r, n in zip(xs, shares, spec.recognised, spec.listed):
-        axes.annotate(f"{share:.0%} ({r}/{n})", (x, share), textcoords="offset points", xytext=(0, 4),
-                      ha="center", fontproperties=fonts.font(9))
+        axes.annotate(f"{spec.percent_format(share)} ({spec.count_format(r)}/{spec.count_format(n)})", (x, share),
+                      textcoords="offset points", xytext=(0, 4), ha="center", fontproperties=fonts.font(9))
     axes.set_xticks(xs, [textwrap.fill(p, 18) for p in spec.periods])
     axes.set_ylim(0, 1.12)
-    axes.yaxis.set_major_formatter(PercentFormatter(1.0))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda share, _: spec.percent_format(share)))
     axes.set_ylabel(spec.share_label, fontproperties=fonts.font(9))
     _style(axes)
     _frame(figure, spec.frame)
@@ -161,6 +172,7 @@ class TotalsSpec:
     thresholds: dict[int, str] = field(default_factory=dict)  # threshold → its label
     communes_label: str = ""  # "Communes"
     total_label: str = ""  # "Total points"
+    count_format: Any = str
 
 
 def draw_totals(spec: TotalsSpec) -> Figure:
@@ -178,6 +190,6 @@ def draw_totals(spec: TotalsSpec) -> Figure:
                   color=THRESHOLD, va="top", ha="right" if threshold > 950 else "left", fontproperties=fonts.font(8))
     axes.set_xlabel(spec.total_label, fontproperties=fonts.font(9))
     axes.set_ylabel(spec.communes_label, fontproperties=fonts.font(9))
-    _style(axes)
+    _style(axes, numbers=spec.count_format)
     _frame(figure, spec.frame)
     return figure

@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from server.core.i18n import format_number
 from server.maps import privacy
 
 
@@ -26,11 +28,12 @@ class Table:
 
 
 def to_csv(table: Table) -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel opens Vietnamese names correctly."""
+    """UTF-8 with a byte-order mark, so that Excel opens Vietnamese names correctly; measured values
+    (Decimal) are written in the page language ("98,5" in vi), whole numbers plain."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(table.header)
-    writer.writerows(table.rows)
+    writer.writerows([format_number(cell) if isinstance(cell, Decimal) else cell for cell in row] for row in table.rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -45,8 +48,8 @@ def to_xlsx(tables: list[Table], note: str | None) -> bytes:
         sheet.append(table.header)
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
-        for row in table.rows:
-            sheet.append(row)
+        for row in table.rows:  # numbers stay numbers: Excel shows them in its reader's language
+            sheet.append([float(cell) if isinstance(cell, Decimal) else cell for cell in row])
         sheet.freeze_panes = sheet.cell(row=sheet.max_row - len(table.rows) + 1, column=1)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -60,7 +63,8 @@ def figure_rows(code: str, name: str, result: dict[str, Any], label: Any, provis
         for raw in criterion.get("lines", []):
             line = privacy.public_line(raw)
             inputs = "; ".join(f"{key} = {value}" for key, value in line["inputs"].items())
-            rows.append([code, name, line["id"], label(line["label"]), inputs, line.get("value") or "",
+            rows.append([code, name, line["id"], label(line["label"]), inputs,
+                         Decimal(line["value"]) if line.get("value") else "",
                          line.get("unit") or "", line["points"], line["max"],
                          provisional_mark if line.get("provisional") else ""])
     return rows

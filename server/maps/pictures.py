@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure
 
 from scoring import COMMUNE_TYPE_LABELS
-from server.core.i18n import N_, current_language, format_number, gettext
+from server.core.i18n import N_, current_language, format_number, format_percent, gettext
 from server.maps import cache, charts, legend, mapping, playareas, render, results, share
 from server.core.templating import localized
 from server.core.tables import Period, Unit
@@ -136,7 +136,8 @@ async def criteria_chart(period: Period, commune: Unit, entry: results.Entry, fm
                                subtitle=period.name, source=gettext(SOURCE),
                                provisional_note=provisional_note(entry.provisional)),
             bars=criteria_bars(result), points_label=gettext(N_("points")),
-            legend_points=gettext(N_("Points earned")), legend_max=gettext(N_("Maximum")))
+            legend_points=gettext(N_("Points earned")), legend_max=gettext(N_("Maximum")),
+            count_format=format_number)
         return lambda: charts.draw_criteria(chart)
 
     return await _picture(key, fingerprint, spec)
@@ -153,7 +154,8 @@ async def history_chart(commune: Unit, fmt: str) -> Picture:
                                subtitle=gettext(N_("Final lists only")), source=gettext(SOURCE),
                                provisional_note=provisional_note(any(h["provisional"] for h in history))),
             points=[charts.HistoryPoint(h["period"], h["total"], h["threshold"], h["certified"]) for h in history],
-            total_label=gettext(N_("Total points")), threshold_label=gettext(N_("Threshold")))
+            total_label=gettext(N_("Total points")), threshold_label=gettext(N_("Threshold")),
+            count_format=format_number)
         return lambda: charts.draw_history(chart)
 
     return await _picture(key, fingerprint, spec)
@@ -173,7 +175,8 @@ async def share_chart(unit_set: str, area: Unit | None, fmt: str) -> Picture:
                                subtitle=gettext(N_("Share of the communes on final lists")), source=gettext(SOURCE),
                                provisional_note=provisional_note(any(h["provisional"] for h in history))),
             periods=[h["period"] for h in history], recognised=[h["recognised"] for h in history],
-            listed=[h["listed"] for h in history], share_label=gettext(N_("Recognised")))
+            listed=[h["listed"] for h in history], share_label=gettext(N_("Recognised")), count_format=format_number,
+            percent_format=lambda share: format_percent(share * 100, 0))
         return lambda: charts.draw_share(chart)
 
     return await _picture(key, fingerprint, spec)
@@ -196,7 +199,8 @@ async def totals_chart(period: Period, area: Unit | None, fmt: str) -> Picture:
                                subtitle=period.name, source=gettext(SOURCE),
                                provisional_note=provisional_note(any(e.provisional for e in listed))),
             totals=[e.total for e in listed], thresholds=thresholds,
-            communes_label=gettext(N_("Communes")), total_label=gettext(N_("Total points")))
+            communes_label=gettext(N_("Communes")), total_label=gettext(N_("Total points")),
+            count_format=format_number)
         return lambda: charts.draw_totals(chart)
 
     return await _picture(key, fingerprint, spec)

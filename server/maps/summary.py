@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.core.i18n import gettext
+from server.core.i18n import format_numbers_in, format_unit, gettext
 from server.maps import privacy
 from server.core.templating import localized
 
@@ -49,12 +49,12 @@ def _measured(line: dict[str, Any]) -> str:
     if public["suppressed"]:
         return privacy.SUPPRESSED
     if public.get("value") is not None:
-        return f"{public['value']} {public.get('unit') or ''}".strip()
+        return format_unit(public["value"], public.get("unit") or "")
     values = list(public["inputs"].values())
     if len(values) == 1 and isinstance(values[0], bool):
         return gettext("Yes") if values[0] else gettext("No")
     if len(values) == 1:
-        return str(values[0])
+        return format_numbers_in(str(values[0]))
     return ""
 
 

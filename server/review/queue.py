@@ -85,16 +85,22 @@ async def area_rows(period: Period, area: Unit | None) -> list[QueueRow]:
 
 
 def _sort(rows: list[QueueRow], sort: str, descending: bool) -> list[QueueRow]:
+    """Sorted by `sort`; communes without a total or a change go last in either direction (by name)."""
     order = {state: index for index, state in enumerate(STATES)}
     keys = {
         "name": lambda r: sort_key(r.name),
         "code": lambda r: r.code,
         "state": lambda r: (order[r.state], sort_key(r.name)),
-        "total": lambda r: (r.total is None, -(r.total or 0) if not descending else (r.total or 0), sort_key(r.name)),
-        "updated": lambda r: (r.updated_at is None, r.updated_at.timestamp() if r.updated_at else 0),
+        "total": lambda r: r.total,
+        "updated": lambda r: r.updated_at.timestamp(),
     }
-    if sort == "total":
-        return sorted(rows, key=keys["total"])  # highest first by default; None always last
+    if sort in ("total", "updated"):
+        attribute = "total" if sort == "total" else "updated_at"
+        by_name = sorted(rows, key=keys["name"])  # sorting is stable: equal values stay in name order
+        known = [row for row in by_name if getattr(row, attribute) is not None]
+        unknown = [row for row in by_name if getattr(row, attribute) is None]
+        # The total reads highest first by default; changes oldest first (who has waited longest).
+        return sorted(known, key=keys[sort], reverse=descending != (sort == "total")) + unknown
     return sorted(rows, key=keys[sort], reverse=descending)
 
 

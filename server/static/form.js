@@ -249,7 +249,7 @@
       var num = state.answers[field.numerator];
       var den = state.answers[field.denominator];
       document.getElementById(fieldId(field)).textContent = typeof num === "number" && typeof den === "number" && den > 0
-        ? (100 * num / den).toLocaleString(lang, { maximumFractionDigits: 1 }) + " %" : "–";
+        ? (100 * num / den).toLocaleString(lang, { maximumFractionDigits: 1 }) + (data.percent_sign || "%") : "–";
     });
   }
 
