@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
+import re
 
 from conftest import csrf_header, login
-from test_review_workflow import send_for_review, submit_forms
+from page_text import read
+from test_review_workflow import assessment, send_for_review, submit_forms
 
 from scoring import list_rules
 from server.core.tables import AuditLog, Period
@@ -84,11 +87,38 @@ def test_the_audit_log_is_browsed_filtered_and_exported_and_the_export_is_logged
     client.cookies.clear()
     login(client, "admin")
     page = client.get("/admin/audit", params={"action": "assessment_send"})
-    assert page.status_code == 200 and "collab_a" in page.text and "submission_stored</td>" not in page.text
+    assert page.status_code == 200 and "collab_a" in page.text and "<strong>Nhận phiếu</strong>" not in page.text
+    assert "<strong>Gửi thẩm định</strong>" in page.text and "Hồ sơ của Phường Ba Đình, kỳ Đánh giá năm 2026" in page.text
     response = client.get("/admin/audit.csv", params={"username": "collab_a"})
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows and {row["username"] for row in rows} == {"collab_a"}
-    assert {"login", "submission_stored", "assessment_send"} <= {row["action"] for row in rows}
+    assert rows and {row["Tên đăng nhập"] for row in rows} == {"collab_a"}
+    assert {"login", "submission_stored", "assessment_send"} <= {row["Mã thao tác"] for row in rows}
+    assert {"Đăng nhập", "Nhận phiếu", "Gửi thẩm định"} <= {row["Thao tác"] for row in rows}  # the page's words too
+    sent = next(row for row in rows if row["Mã thao tác"] == "assessment_send")
+    assert sent["Đối tượng"] == "Hồ sơ của Phường Ba Đình, kỳ Đánh giá năm 2026"
+    assert "Trạng thái: Đang thu thập → Đã gửi" in sent["Thay đổi"] and json.loads(sent["Sau (JSON)"])["state"] == "submitted"
     exported = asyncio.run(AuditLog.select().where(AuditLog.action == "exported").output(load_json=True).run())
     assert len(exported) == 1 and exported[0]["entity"] == "audit_log" and exported[0]["after"]["rows"] == len(rows)
+
+
+def test_a_correction_reads_as_a_labelled_before_and_after(client, world) -> None:
+    login(client, "collab_a")
+    submit_forms(client)
+    send_for_review(client)
+    client.cookies.clear()
+    login(client, "reviewer_x")
+    period, code = world["period"].id, world["commune_a"].code
+    version = assessment(client, period, code)["version"]
+    corrected = client.post(f"/api/review/assessments/{period}/{code}/corrections", headers=csrf_header(client),
+                            json={"indicator": "c5_injured_children", "value": 4, "reason": "Số liệu của trạm y tế",
+                                  "version": version})
+    assert corrected.status_code == 201, corrected.text
+    client.cookies.clear()
+    login(client, "admin")
+    page = client.get("/admin/audit", params={"action": "value_corrected"}).text
+    assert "<strong>Điều chỉnh số liệu</strong>" in page and "Số liệu của trạm y tế" in page
+    assert "Số trẻ em bị tai nạn, thương tích" in page  # the indicator as the form asks it
+    assert re.search(r"Giá trị:\s*\d+ → <strong>4</strong>", page)
+    prose = read(page)[0]  # what a person reads (the filter's <option value=…> is not prose)
+    assert "value_corrected" not in prose and "c5_injured_children" not in prose and '{"' not in prose

@@ -54,7 +54,7 @@ def test_score_table_is_in_vietnamese_by_default():
     assert done.returncode == 0, done.stderr
     assert "Loại đơn vị: Xã, phường, thị trấn còn lại (other)" in done.stdout
     assert "Tổng điểm: 770 / 1000" in done.stdout and "Công nhận: không" in done.stdout
-    assert "Tiêu chí 3 đạt 0 điểm; không tiêu chí nào được 0 điểm." in done.stdout
+    assert "Tiêu chí 3 bị 0 điểm, trong khi quy định yêu cầu không có tiêu chí nào bị 0 điểm." in done.stdout
     assert "tổng điểm này dùng giá trị TẠM TÍNH" in done.stdout
 
 

@@ -15,6 +15,8 @@ import re
 import pytest
 from page_text import crawl, read
 
+from forms.indicators import INDICATORS
+from server.core.tables import AuditLog
 from server.demo import DEMO_PASSWORD
 
 REVIEW_PAGES = ("/review", "/admin")
@@ -68,6 +70,30 @@ def pages(who: str | None, language: str) -> dict[str, str]:
         finally:
             client.__exit__(None, None, None)
     return _pages[(who, language)]
+
+
+# ---------------------------------------------------------------- no keys, codes or JSON
+
+KEY = re.compile(r"\b(?:c\d+_[a-z0-9_]+|" + "|".join(sorted(INDICATORS, key=len, reverse=True)) + r")\b")
+JSON = re.compile(r"[{\[]\s*\"\w+\"\s*:")
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("who", ["tham.dinh", "admin"])
+def test_reviewer_and_admin_pages_show_no_raw_key_code_or_json(demo, who: str, language: str) -> None:
+    crawled = pages(who, language)
+    assert len(crawled) > 20 and any("/review/" in url and url.count("/") == 3 for url in crawled)
+    actions = {row["action"] for row in AuditLog.select(AuditLog.action).distinct().run_sync()}
+    assert {"assessment_approve", "assessment_send", "user_created"} <= actions
+    code = re.compile(r"\b(?:" + "|".join(sorted(actions, key=len, reverse=True)) + r")\b")
+    problems = []
+    for url, html in crawled.items():
+        text, _ = read(html)
+        for pattern, what in ((KEY, "indicator key"), (code, "action code"), (JSON, "JSON")):
+            found = pattern.search(text)
+            if found:
+                problems.append(f"{url}: {what} {found.group(0)!r} in …{text[max(0, found.start() - 60):found.end() + 20]!r}")
+    assert not problems, "\n".join(problems[:30])
 
 
 # ---------------------------------------------------------------- one way of writing numbers

@@ -73,6 +73,14 @@ def gettext(message: str, **params: object) -> str:
     return text % params if params else text
 
 
+def message_text(msgid: str, params: dict[str, object]) -> str:
+    """A stored message (a msgid with its params, as scoring/ returns reasons) in the page's language,
+    its whole numbers formatted like every other number of the page."""
+    shown = {key: format_number(value) if isinstance(value, int) and not isinstance(value, bool) else value
+             for key, value in params.items()}
+    return gettext(msgid, **shown)
+
+
 def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     text = translations(current_language()).ngettext(singular, plural, n)
     return text % {"num": n, **params}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.core.i18n import format_numbers_in, format_unit, gettext
+from server.core.i18n import format_numbers_in, format_unit, gettext, message_text
 from server.maps import privacy
 from server.core.templating import localized
 
@@ -60,8 +60,7 @@ def _measured(line: dict[str, Any]) -> str:
 
 def _reason(reason: dict[str, Any]) -> str:
     msgid = str(reason["message"])  # scoring's msgid (marked with N_ there)
-    params = {key: value for key, value in reason.items() if key not in ("code", "message")}
-    return gettext(msgid, **params)
+    return message_text(msgid, {key: value for key, value in reason.items() if key not in ("code", "message")})
 
 
 def summarise(result: dict[str, Any], provisional: bool) -> Summary:

@@ -18,7 +18,7 @@ from server.core.filenames import attachment, export_name
 from server.core.i18n import TIMEZONE
 from server.review.pages import client_ip, error_list
 from server.registry.units import UNIT_SETS
-from server.review import assessments, audit_log, periods
+from server.review import assessments, audit_log, audit_view, periods
 
 admins = requires_role("admin")
 
@@ -84,9 +84,16 @@ async def audit_page(request: Request, action: Filter = "", username: Filter = "
                      entity_id: Filter = "", page: Annotated[int, QueryParameter(required=False, ge=1)] = 1) -> Template:
     filters = _filters(action, username, entity, entity_id)
     rows = await audit_log.entries(**filters, page=page)
-    return Template("admin_audit.html", context={"rows": rows, "filters": filters, "page": page,
-                                                 "actions": await audit_log.actions(),
-                                                 "more": len(rows) == audit_log.PAGE_SIZE, "user": current_user(request)})
+    lines = await audit_view.explain(rows)
+    about = None
+    if filters["entity"] and filters["entity_id"] and lines:
+        about = lines[0].object
+    return Template("admin_audit.html", context={
+        "lines": lines, "filters": filters, "page": page, "about": about,
+        "actions": sorted(((code, audit_view.action_label(code)) for code in await audit_log.actions()),
+                          key=lambda pair: pair[1] or pair[0]),
+        "entities": [(code, audit_view.entity_label(code)) for code in await audit_log.entities()],
+        "more": len(rows) == audit_log.PAGE_SIZE, "user": current_user(request)})
 
 
 @get("/admin/audit.csv", guards=[admins], include_in_schema=False)
@@ -100,7 +107,7 @@ async def audit_export(request: Request, action: Filter = "", username: Filter =
                            after={"format": "csv", "rows": len(rows), "filters": filters})
     now = datetime.now(TIMEZONE)
     name = export_name("nhật ký hệ thống", now.strftime("%Y-%m-%d"), now.strftime("%H%M"), ext="csv")
-    return Response(audit_log.to_csv(rows), media_type="text/csv; charset=utf-8",
+    return Response(audit_log.to_csv(await audit_view.explain(rows)), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": attachment(name)})
 
 

@@ -11,10 +11,9 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
 from server.accounts.auth import current_user, requires_role, unit_of
-from server.core.i18n import gettext
 from server.review.pages import (QUEUE_DEPENDENCIES, QueueRequest, assessment_context, build_queue, client_ip,
                                  reason_text)
-from server.review import assessments
+from server.review import assessments, indicators
 from server.review.errors import invalid
 
 reviewers = requires_role("reviewer", "admin")
@@ -94,7 +93,7 @@ def _out(ctx: assessments.Context) -> AssessmentOut:
         total=result["total"] if result else None, threshold=result["threshold"] if result else None,
         certified=result["certified"] if result else None,
         provisional=bool(result and (result["provisional"] or result["threshold_provisional"])),
-        reasons=reasons, problems=[gettext(p.message, key=p.key, **p.params) for p in computed.problems],
+        reasons=reasons, problems=[indicators.problem_text(p) for p in computed.problems],
         stored_score_id=stored.id if stored else None,
         rules={"id": stored.rules_id, "version": stored.rules_version, "sha256": stored.rules_sha256} if stored else None,
         corrections=[CorrectionOut(indicator=c["indicator"], before=c["before"], after=c["after"], reason=c["reason"],

@@ -7,7 +7,9 @@ import io
 import json
 from typing import Any
 
+from server.core.i18n import N_, format_datetime, gettext
 from server.core.tables import AuditLog
+from server.review import audit_view
 
 PAGE_SIZE = 100
 COLUMNS = ("id", "at", "username", "action", "entity", "entity_id", "before", "after", "reason", "ip")
@@ -31,11 +33,27 @@ async def actions() -> list[str]:
     return sorted(row["action"] for row in await AuditLog.select(AuditLog.action).distinct().run())
 
 
-def to_csv(rows: list[dict[str, Any]]) -> bytes:
+async def entities() -> list[str]:
+    return sorted(row["entity"] for row in await AuditLog.select(AuditLog.entity).distinct().run())
+
+
+def to_csv(lines: list[audit_view.Line]) -> bytes:
+    """The same human columns as the page, in the page language, then the codes and the raw JSON."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow([json.dumps(row[name], ensure_ascii=False, default=str) if name in ("before", "after")
-                         and row[name] is not None else row[name] for name in COLUMNS])
+    writer.writerow([gettext(header) for header in CSV_HEADERS])
+    for line in lines:
+        writer.writerow([
+            format_datetime(line.at), line.who, line.username, line.action or line.action_code, line.object,
+            audit_view.changes_text(line), line.reason, line.ip, line.id, line.action_code, line.entity,
+            line.entity_id or "", _json(line.raw_before), _json(line.raw_after)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+CSV_HEADERS = (N_("When"), N_("Who"), N_("User name"), N_("Action"), N_("Object"), N_("Change"), N_("Why"),
+               N_("IP address"), N_("Entry no."), N_("Action code"), N_("Object type"), N_("Object id"),
+               N_("Before (JSON)"), N_("After (JSON)"))
+
+
+def _json(value: Any) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, default=str)

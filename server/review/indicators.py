@@ -17,8 +17,9 @@ from forms import registry as form_registry
 from forms.compat import normalise
 from forms.derive import indicators_for_period
 from forms.model import FormVersion
-from scoring import RuleSet
-from server.core.i18n import N_
+from scoring import InputProblem, RuleSet
+from server.core.i18n import N_, gettext, message_text
+from server.core.templating import localized
 from server.review.errors import invalid
 from server.core.tables import Correction, Submission, User
 
@@ -183,3 +184,22 @@ def indicator_labels() -> dict[str, dict[str, str]]:
                 labels[item.indicator] = item.label
     return labels
 
+
+def label_text(key: str) -> str:
+    """An indicator as the form asks it, in the page's language (the key itself only if no form has it)."""
+    label = indicator_labels().get(key)
+    return localized(label) if label else key
+
+
+UNSET_TYPE = N_("This commune's type (urban ward; mountain, island or especially disadvantaged commune; other) "
+                "is not set: an administrator sets it in the registry.")
+
+
+def problem_text(problem: InputProblem) -> str:
+    """What keeps a commune from being scored, naming indicators as the forms ask them."""
+    if problem.code == "unknown_commune_type":
+        return gettext(UNSET_TYPE)
+    params = {**problem.params, "key": f"«{label_text(problem.key)}»"}
+    if isinstance(params.get("denominator"), str):
+        params["denominator"] = f"«{label_text(params['denominator'])}»"
+    return message_text(problem.message, params)

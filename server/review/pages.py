@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from scoring import COMMUNE_TYPE_LABELS
 from server.accounts.auth import current_user, requires_role
 from server.core.errors import InputError
-from server.core.i18n import gettext
+from server.core.i18n import gettext, message_text
 from forms import registry as form_registry
 from server.review import assessments, deadlines, indicators, queue, scoring_service
 from server.review.missing import what_is_missing
@@ -118,9 +118,8 @@ async def review_queue(request: Request, wanted: NamedDependency[QueueRequest]) 
 # ---------------------------------------------------------------- one commune
 
 def reason_text(item: dict[str, Any]) -> str:
-    params = {key: value for key, value in item.items() if key not in ("code", "message")}
-    msgid = item["message"]  # a msgid of scoring/ (extracted there)
-    return gettext(msgid, **params)
+    """Why a commune is not certifiable, from a stored result's reason (a msgid of scoring/ with its params)."""
+    return message_text(item["message"], {key: value for key, value in item.items() if key not in ("code", "message")})
 
 
 def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
@@ -145,6 +144,7 @@ def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
         "rules_changed": stored_matches and stored.rules_sha256 != rules.sha256,
         "reasons": [reason_text(r) for r in result["reasons"]] if result else [],
         "missing": what_is_missing(ctx.reported, computed.problems),
+        "problems": [indicators.problem_text(p) for p in computed.problems],
         "indicator_rows": rows, "current_values": computed.values, "reported": ctx.reported.values,
         "corrected": corrected,
         "actions": allowed_actions(ctx.state, user.role),
