@@ -90,6 +90,11 @@ def play_area_photo_of_a(world: dict) -> None:
         return stored.submission.uuid
 
     world["photo_submission"] = asyncio.run(make())
+def play_area_of_a(world: dict) -> None:
+    """A play-area form of commune A with a stored photo (its UUID kept in `world`)."""
+    from test_review_submissions import PLACE, send
+
+    world["place"] = send(world, [("play-area", 1, PLACE)])[0]
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,15 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/review/lists/{list_id:int}/{step:str}"): Case(
         lambda w: f"/review/lists/{w['list_id']}/finalise", _row(302, 403, 403, 422, 403, 422),
         setup=draft_list_of_01, note="422: a draft must be posted for comment before it is final"),
+    ("GET", "/review/submissions/{submission_uuid:uuid}"): Case(
+        lambda w: f"/review/submissions/{w['place']}", _row(302, 403, 403, 200, 403, 200), setup=play_area_of_a,
+        note="what commune A sent: its area's reviewers and admins (its collaborator has /my/submissions)"),
+    ("GET", "/review/submissions/{submission_uuid:uuid}/map.png"): Case(
+        lambda w: f"/review/submissions/{w['place']}/map.png", _row(302, 403, 403, 200, 403, 200),
+        setup=play_area_of_a),
+    ("GET", "/review/submissions/{submission_uuid:uuid}/photos/{name:str}"): Case(
+        lambda w: f"/review/submissions/{w['place']}/photos/san-choi-thon-3.png", _row(302, 403, 403, 200, 403, 200),
+        setup=play_area_of_a, note="photos are never public"),
     ("GET", "/api/review/queue"): Case("/api/review/queue", _row(401, 403, 403, 200, 200, 200)),
     ("GET", "/api/review/assessments/{period_id:int}/{code:str}"): Case(
         lambda w: f"/api/review/assessments/{w['period'].id}/00004", _row(401, 403, 403, 200, 403, 200)),

@@ -211,7 +211,7 @@ def _form_title(form_id: str, version: Any = None) -> str:
     form = next((f for f in versions if version is None or f.version == version), versions[-1] if versions else None)
     if form is None:
         return str(form_id)
-    title = localized(form.title.model_dump() if hasattr(form.title, "model_dump") else form.title)
+    title = localized(form.title)
     return gettext(N_("%(form)s (version %(version)s)"), form=title, version=version) if version else title
 
 

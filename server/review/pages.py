@@ -20,7 +20,7 @@ from server.accounts.auth import current_user, requires_role
 from server.core.errors import InputError
 from server.core.i18n import gettext, message_text
 from forms import registry as form_registry
-from server.review import assessments, deadlines, indicators, queue, scoring_service
+from server.review import assessments, deadlines, indicators, queue, scoring_service, submission_view
 from server.review.missing import what_is_missing
 from server.review.states import ACTION_LABELS, FROZEN, STATE_LABELS, STATES, allowed_actions
 from server.core.tables import Period, Unit, User
@@ -161,13 +161,15 @@ async def render_review(request: Request, ctx: assessments.Context, *, errors: l
                         status: int = 200, form: dict[str, str] | None = None, done: str = "") -> Template:
     user = current_user(request)
     history = await assessments.comments_of(ctx.assessment.id)
+    sent = await submission_view.period_rows(ctx.period.id, ctx.commune.id)
     view = view_model(ctx, user)
     view["late"] = [{**row, "title": form_registry.get_form(row["form_id"], row["form_version"]).title}
                     for row in await indicators.after_approval(ctx.period.id, ctx.commune.id)]
     return Template("review_commune.html", status_code=status, context={
         "ctx": ctx, "period": ctx.period, "view": view, "history": history, "errors": errors or [], "form": form or {},
         "state_labels": STATE_LABELS, "action_labels": ACTION_LABELS, "done": done, "labels": indicators.indicator_labels(),
-        "user": user})
+        "user": user, "forms_sent": submission_view.grouped(sent),
+        "sources": submission_view.sources(sent, [row["key"] for row in view["indicator_rows"]])})
 
 
 async def assessment_context(request: Request, period_id: int, code: str) -> assessments.Context:
