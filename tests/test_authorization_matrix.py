@@ -165,6 +165,10 @@ MATRIX: dict[tuple[str, str], Case] = {
         lambda w: f"/review/{w['period'].id}/00004/correct", _row(302, 403, 403, 409, 403, 409),
         body={"indicator": "c1_protection_officer", "value": "true", "reason": "matrix", "version": "0"},
         note="409: values can be corrected once the commune has sent its data"),
+    ("POST", "/review/{period_id:int}/{code:str}/flags"): Case(
+        lambda w: f"/review/{w['period'].id}/00004/flags", _row(302, 403, 403, 422, 403, 422),
+        body={"check": "abuse_count", "fingerprint": "0" * 16, "comment": "matrix"},
+        note="422: values are checked once the commune has sent its data"),
     ("POST", "/review/{period_id:int}/lists"): Case(lambda w: f"/review/{w['period'].id}/lists",
                                                     _row(302, 403, 403, 422, 422, 422), body={"area": "01"},
                                                     note="422: no approved commune in the area yet"),

@@ -363,7 +363,24 @@ class SubmissionPhoto(Table, db=DB):
     received_at = Timestamptz(default=TimestamptzNow())
 
 
+class CheckedFlag(Table, db=DB):
+    """A reviewer looked at a plausibility flag and found the value right (server/review/plausibility.py).
+
+    `fingerprint` is of the values the check saw: if they change, the flag is raised again. `key`
+    ("<assessment>:<check>:<fingerprint>") keeps one mark per flag on both engines.
+    """
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=120, unique=True)
+    assessment = ForeignKey(Assessment, index=True, on_delete=OnDelete.restrict)
+    check = Varchar(length=64)
+    fingerprint = Varchar(length=32)
+    comment = Text()
+    author = ForeignKey(User, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[Table]] = [Unit, User, Period, Submission, AuditLog, LoginAttempt, Assessment, Correction,
                                  Score, ReviewComment, CertificationList, CertificationEntry, Boundary,
                                  DeviceToken, ListComment, UnitLink, HistoryImport, HistoryRow, Registration,
-                                 ProgressTarget, SubmissionPhoto]
+                                 ProgressTarget, SubmissionPhoto, CheckedFlag]

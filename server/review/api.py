@@ -28,6 +28,7 @@ class QueueRowOut(BaseModel):
     total: int | None
     certified: bool | None
     provisional: bool
+    flags: int = Field(0, description="Values to check (open plausibility flags) of the latest stored score.")
 
 
 class QueueOut(BaseModel):
@@ -109,7 +110,8 @@ async def api_queue(request: Request, wanted: NamedDependency[QueueRequest]) -> 
     return QueueOut(period_id=period.id, counts=built.counts, total_rows=built.total_rows, page=built.page,
                     pages=built.pages, rows=[QueueRowOut(code=r.code, name=r.name, parent=r.parent, state=r.state,
                                                          version=r.version, total=r.total, certified=r.certified,
-                                                         provisional=r.provisional) for r in built.rows])
+                                                         provisional=r.provisional, flags=r.flags)
+                                                 for r in built.rows])
 
 
 @get("/api/review/assessments/{period_id:int}/{code:str}", guards=[reviewers], summary="One commune's assessment",

@@ -17,6 +17,7 @@ from scoring import COMMUNE_TYPE_LABELS
 from server.core.i18n import N_, format_date, format_datetime, format_number, gettext
 from server.core.tables import Assessment, CertificationList, DeviceToken, Period, Submission, Unit, User
 from server.core.templating import localized
+from server.review.flags import check_title
 from server.review.indicators import indicator_labels
 from server.review.lists import LIST_STATE_LABELS
 from server.review.states import STATE_LABELS
@@ -35,6 +36,7 @@ ACTIONS: dict[str, str] = {
     "assessment_approve": N_("Approved"),
     "assessment_reopen": N_("Reopened"),
     "value_corrected": N_("Value corrected"),
+    "flag_checked": N_("Value checked"),
     "rescored": N_("Re-scored"),
     "period_scored": N_("Whole area re-scored"),
     "period_opened": N_("Period opened"),
@@ -73,6 +75,7 @@ FIELDS: dict[str, str] = {
     "updated": N_("Updated"), "unmatched": N_("Codes without a commune"), "province": N_("Province"),
     "counts": N_("Units"), "file": N_("File"), "path": N_("Saved as"), "warnings": N_("Warnings"),
     "period": N_("Period"),
+    "check": N_("Check"), "indicators": N_("Indicators"),
 }
 HIDDEN = {"version", "correction", "key"}
 """Bookkeeping that says nothing to a reader (page versions, row ids, registry keys)."""
@@ -267,6 +270,10 @@ def _value(key: str, value: Any, row: dict[str, Any], names: _Names) -> str:
     if key == "indicator":
         label = indicator_labels().get(value)
         return localized(label) if label else str(value)
+    if key == "indicators" and isinstance(value, list):
+        return "; ".join(_value("indicator", item, row, names) for item in value)
+    if key == "check" and isinstance(value, str):
+        return check_title(value)
     if key == "score" and isinstance(value, dict):
         verdict = gettext("Meets the standard") if value.get("certified") else gettext("Does not meet the standard")
         return gettext(N_("%(total)s points, %(verdict)s"), total=format_number(value.get("total")),

@@ -20,7 +20,7 @@ from server.accounts.auth import current_user, requires_role
 from server.core.errors import InputError
 from server.core.i18n import gettext, message_text
 from forms import registry as form_registry
-from server.review import assessments, deadlines, indicators, queue, scoring_service, submission_view
+from server.review import assessments, deadlines, flags, indicators, queue, scoring_service, submission_view
 from server.review.missing import what_is_missing
 from server.review.states import ACTION_LABELS, FROZEN, STATE_LABELS, STATES, allowed_actions
 from server.core.tables import Period, Unit, User
@@ -103,6 +103,11 @@ async def build_queue(user: User, wanted: QueueRequest) -> tuple[Period | None, 
     rows = await queue.area_rows(period, area) if period else []
     built = queue.build(rows, state=wanted.state or None, search=wanted.search, sort=wanted.sort,
                         descending=wanted.descending, page=wanted.page)
+    if period is not None:
+        shown = await flags.assessment_ids(period, [row.commune_id for row in built.rows])
+        counted = await flags.open_counts(period, shown)
+        for row in built.rows:
+            row.flags = counted.get(row.commune_id, 0)
     return period, periods, area, built
 
 
@@ -165,10 +170,13 @@ async def render_review(request: Request, ctx: assessments.Context, *, errors: l
     view = view_model(ctx, user)
     view["late"] = [{**row, "title": form_registry.get_form(row["form_id"], row["form_version"]).title}
                     for row in await indicators.after_approval(ctx.period.id, ctx.commune.id)]
+    raised = await flags.for_assessment(ctx)
     return Template("review_commune.html", status_code=status, context={
         "ctx": ctx, "period": ctx.period, "view": view, "history": history, "errors": errors or [], "form": form or {},
         "state_labels": STATE_LABELS, "action_labels": ACTION_LABELS, "done": done, "labels": indicators.indicator_labels(),
-        "user": user, "forms_sent": submission_view.grouped(sent),
+        "user": user, "forms_sent": submission_view.grouped(sent), "flags": raised,
+        "flags_by_key": {key: [f for f in raised if key in f.keys] for f in raised for key in f.keys},
+        "fix": request.query_params.get("fix", ""),
         "sources": submission_view.sources(sent, [row["key"] for row in view["indicator_rows"]])})
 
 
@@ -221,9 +229,22 @@ async def act(request: Request, period_id: FromPath[int], code: FromPath[str]) -
     return Redirect(f"/review/{period_id}/{code}?done={action}", status_code=303)
 
 
+@post("/review/{period_id:int}/{code:str}/flags", guards=[reviewers], include_in_schema=False, status_code=303)
+async def check_flag(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Template | Redirect:
+    """A reviewer marks a plausibility flag as checked: the value is right, and says why."""
+    ctx = await assessment_context(request, period_id, code)
+    data = await form_data(request)
+    try:
+        await flags.mark_checked(ctx, current_user(request), data.get("check", ""), data.get("fingerprint", ""),
+                                 data.get("comment", ""), ip=client_ip(request))
+    except InputError as refused:
+        return await render_review(request, ctx, errors=error_list(refused), status=refused.status_code, form=data)
+    return Redirect(f"/review/{period_id}/{code}?done=checked#flags", status_code=303)
+
+
 def _version(data: dict[str, str]) -> int | None:
     raw = data.get("version", "")
     return int(raw) if raw.isdigit() else None
 
 
-ROUTES = [review_queue, review_commune, correct_value, act]
+ROUTES = [review_queue, review_commune, correct_value, act, check_flag]

@@ -34,6 +34,7 @@ class QueueRow:
     certified: bool | None = None
     provisional: bool = False
     updated_at: datetime | None = None
+    flags: int = 0  # open plausibility flags (set for the rows of the page shown: server/review/flags.py)
 
 
 @dataclass
