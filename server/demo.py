@@ -13,7 +13,7 @@ import random
 import uuid
 from datetime import date, timedelta
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from matplotlib.backends.backend_pdf import FigureCanvasPdf
 from matplotlib.figure import Figure
@@ -21,8 +21,10 @@ from matplotlib.figure import Figure
 from forms import registry as form_registry
 from server.accounts.users import create_user
 from server.registry.units import children_of, find_province, get_unit, import_units
-from server.collection.samples import sample_answers
+from server import demo_figures as figures
 from server.collection.submissions import submit
+from server.core.filenames import slug
+from server.core.settings import get_settings
 from server.maps import fonts
 from server.maps.render import RENDER_LOCK
 from server.review import assessments, deadlines, list_comments, lists
@@ -30,16 +32,6 @@ from server.core.tables import Period, Unit, User
 
 DEMO_PASSWORD = "phuhop-demo"
 DEMO_PROVINCE = "bac ninh"
-# How many of each form one commune sends (annual once; the others vary around these).
-# A well-run commune reports every "share of children who…" close to its total and few bad events.
-FULL_SHARES = {"c2_births_registered": "c2_births_total", "c6_special_supported": "c6_special_total",
-               "c6_severe_cases_with_plan": "c6_severe_cases", "c7_under1_immunised": "c7_under1_total",
-               "c9_checkup_done": "c9_checkup_due", "c10_age5_in_preschool": "c10_age5_total",
-               "c10_age6_14_in_school": "c10_age6_14_total", "c11_decisions_consulted": "c11_decisions_total",
-               "c12_pupils_swim_taught": "c12_pupils_total", "c13_satisfied": "c13_respondents"}
-SMALL_SHARES = {"c8_under5_underweight": ("c8_under5_total", 0.03), "c8_under5_stunted": ("c8_under5_total", 0.05),
-                "c5_injured_children": ("children_total", 0.002)}
-PER_COMMUNE = {"commune-annual": (1, 1), "play-area": (1, 3), "child-participation": (1, 3), "satisfaction": (4, 12)}
 
 
 @dataclass(frozen=True)
@@ -76,15 +68,17 @@ async def load_demo(province: str = DEMO_PROVINCE, communes_with_data: int = 30,
     rng = random.Random(seed)
     stored = 0
     chosen = communes[1:communes_with_data + 1]
+    years = figures.profiles(len(chosen), rng)
+    _typos(years)
     authors: list[User] = []
-    for number, commune in enumerate(chosen, start=1):
+    for number, (commune, year) in enumerate(zip(chosen, years), start=1):
         created = await create_user(f"ctv.{commune.code}", DEMO_PASSWORD, "collaborator", unit_code=commune.code,
                                     display_name=f"Cộng tác viên {commune.name}")
         author = await User.objects(User.unit).where(User.id == created.id).first()  # as a logged-in user
         authors.append(author)
-        stored += await _fill_commune(author, commune, rng)
+        stored += await _fill_commune(author, commune, year, period.year, rng)
         progress(f"{number}/{len(chosen)} {commune.name}: {stored} submissions so far")
-    recognised = await _review(period, province_unit, chosen, authors, progress)
+    recognised = await _review(period, province_unit, chosen, authors, years, progress)
     return DemoSummary(province_unit.name, len(communes), len(chosen), stored, recognised, accounts, False)
 
 
@@ -113,42 +107,35 @@ async def _open_period() -> Period:
     return await Period.objects().where(Period.id == period.id).first().output(load_json=True)
 
 
-def _as_well_run(form_id: str, answers: dict, rng: random.Random) -> None:
-    """Turn random answers into those of a commune that does well (still valid answers)."""
-    if form_id == "satisfaction":
-        answers["overall"] = rng.choice(["satisfied", "very_satisfied"])
-    elif form_id == "commune-annual":
-        for key, value in answers.items():
-            if value is False:
-                answers[key] = True
-        for key in ("c3_abused_children", "c4_children_offending", "c5_accident_deaths"):
-            answers[key] = 0
-        for numerator, denominator in FULL_SHARES.items():
-            if isinstance(answers.get(denominator), int) and numerator in answers:
-                answers[numerator] = answers[denominator]
-        for numerator, (denominator, share) in SMALL_SHARES.items():
-            if isinstance(answers.get(denominator), int) and numerator in answers:
-                answers[numerator] = int(answers[denominator] * share)
-        answers["c12_activities"] = max(answers.get("c12_activities", 0), 6)
+def _typos(years: list[figures.Profile]) -> None:
+    """Two communes typed a figure in the wrong box: one waits for the reviewer, one was returned for it."""
+    for index in (WAITING, RETURNED):
+        if index < len(years):
+            years[index] = replace(years[index], typo=True)
+
+
+WAITING, RETURNED = 5, 4  # positions (modulo 6) of the communes left waiting and returned
 
 
 async def _review(period: Period, province: Unit, communes: list[Unit], authors: list[User],
-                  progress: Callable[[str], None]) -> int:
+                  years: list[figures.Profile], progress: Callable[[str], None]) -> int:
     """Every commune sends; the reviewer approves two thirds (one list, posted then final),
     returns a few with a comment and leaves the rest waiting, as a real queue looks."""
     reviewer = await User.objects(User.unit).where(User.username == "tham.dinh").first()
     approved = 0
-    for number, (commune, author) in enumerate(zip(communes, authors)):
+    for number, (commune, author, year) in enumerate(zip(communes, authors, years)):
         ctx = await assessments.load(period, commune, author)
         await assessments.change_state(ctx, "send", author, ctx.assessment.version)
-        if number % 6 == 5:
+        if number % 6 == WAITING:
             continue  # still waiting for the reviewer
         ctx = await assessments.load(period, commune, reviewer)
-        if number % 6 == 4:
-            await assessments.change_state(ctx, "return", reviewer, ctx.assessment.version,
-                                           "Đề nghị xã kiểm tra lại số trẻ em được tiêm chủng đầy đủ.")
+        if number % 6 == RETURNED:
+            comment = (RETURN_FOR_TYPO if year.typo else
+                       "Đề nghị xã gửi kèm biên bản xác minh của trạm y tế cho các số liệu về trẻ em dưới 5 tuổi.")
+            await assessments.change_state(ctx, "return", reviewer, ctx.assessment.version, comment)
         elif ctx.computed.result is not None:
-            await assessments.change_state(ctx, "approve", reviewer, ctx.assessment.version)
+            await assessments.change_state(ctx, "approve", reviewer, ctx.assessment.version,
+                                           year.reason if year.reason else "")
             approved += 1
     listed = await lists.create(period, province, reviewer, note="Danh sách minh họa")
     # The procedure as it happened: posted for two weeks, one comment answered, then the signed decision.
@@ -168,17 +155,34 @@ async def _review(period: Period, province: Unit, communes: list[Unit], authors:
     return recognised
 
 
-async def _fill_commune(author: User, commune, rng: random.Random) -> int:
-    near = (commune.lat, commune.lon) if commune.lat is not None and commune.lon is not None else None
-    well_run = rng.random() < 0.6
-    count = 0
-    for form_id, (low, high) in PER_COMMUNE.items():
+RETURN_FOR_TYPO = ("Số trẻ bị tai nạn, thương tích gần bằng tổng số trẻ em của xã: có lẽ đã nhập nhầm ô. "
+                   "Đề nghị xã kiểm tra và gửi lại.")
+
+
+async def _fill_commune(author: User, commune: Unit, year: figures.Profile, period_year: int,
+                        rng: random.Random) -> int:
+    """One commune's forms of the year: its annual figures, 1–3 play areas (most with a photo), its
+    activities with children (a consultation per commune decision, a forum) and 8–14 opinions."""
+    near = (commune.lat, commune.lon) if commune.lat is not None and commune.lon is not None else (21.18, 106.07)
+    decisions = figures.decision_titles(rng, period_year, rng.randint(2, 4))
+    forms: list[tuple[str, dict]] = [("commune-annual", figures.annual(year, rng, period_year, figures.population(rng),
+                                                                        len(decisions)))]
+    places = rng.randint(1, 3)
+    forms += [("play-area", figures.play_area(rng, near, number, safe=number == 1 or rng.random() < 0.6))
+              for number in range(1, places + 1)]
+    forms += [("child-participation", figures.activity(rng, period_year, title)) for title in decisions]
+    forms.append(("child-participation", figures.activity(rng, period_year, None)))
+    forms += [("satisfaction", answers) for answers in figures.opinions(year, rng)]
+    for form_id, answers in forms:
         form = form_registry.latest(form_id)
-        for _ in range(rng.randint(low, high)):
-            answers = sample_answers(form, rng, near=near)
-            if well_run:
-                _as_well_run(form_id, answers, rng)
-            await submit(author, uuid=uuid.UUID(int=rng.getrandbits(128), version=4), form_id=form_id,
-                         form_version=form.version, answers=answers, source="web")
-            count += 1
-    return count
+        key = uuid.UUID(int=rng.getrandbits(128), version=4)
+        picture = None
+        if form_id == "play-area" and rng.random() < 0.75:
+            answers["photo"] = f"anh-{slug(answers['place_name'])}.png"
+            picture = figures.photo(answers["kind"], rng)
+        await submit(author, uuid=key, form_id=form_id, form_version=form.version, answers=answers, source="web")
+        if picture is not None:
+            folder = get_settings().data_dir / "attachments" / str(key)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / answers["photo"]).write_bytes(picture)
+    return len(forms)
