@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
 from click.testing import CliRunner
 
 from forms import registry as form_registry
@@ -68,6 +69,7 @@ def test_demo_command_prints_the_accounts_and_the_demo_logs_in(db) -> None:
         assert f"Đánh giá năm {today().year}" in client.get("/public").text  # the demo's final list is public
 
 
+@pytest.mark.slow
 def test_the_demo_is_believable(db) -> None:
     """Figures drawn from realistic rates: about 60 % of the communes pass (57 % did nationally in mid-2024),
     each failure has a reason an official would recognise, and only the figures typed in the wrong box

@@ -19,15 +19,16 @@ from forms.indicators import INDICATORS
 from server.core.tables import AuditLog
 from server.demo import DEMO_PASSWORD
 
+pytestmark = pytest.mark.slow  # the demo is loaded and every page rendered in two languages
 REVIEW_PAGES = ("/review", "/admin")
 
 
 @pytest.fixture(scope="module")
 def demo(migrated_db: str) -> str:
-    from server.core.testing import empty_all_tables
+    from server.core.testing import restore_snapshot
     from server.demo import load_demo
 
-    empty_all_tables()
+    restore_snapshot("empty")
     asyncio.run(load_demo(communes_with_data=12))
     return migrated_db
 

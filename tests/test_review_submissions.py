@@ -155,6 +155,7 @@ def sent_before_browser(world: dict) -> dict:
     return {**world, "annual": keys[0], "place": keys[1]}
 
 
+@pytest.mark.browser
 def test_a_reviewer_opens_a_play_area_and_follows_a_scored_line_to_its_source(sent_before_browser, desk) -> None:
     page = desk
     page.goto("/login")
