@@ -22,6 +22,21 @@ def localized(texts: dict[str, str] | None) -> str:
     return texts.get(i18n.current_language()) or texts.get(i18n.DEFAULT_LANGUAGE) or next(iter(texts.values()))
 
 
+def form_title(form_id: str) -> str:
+    """A form's title in the page's language (its newest version's), for pages that list form ids."""
+    from forms import registry
+
+    versions = registry.default_registry().versions(form_id)
+    return localized(versions[-1].title) if versions else form_id
+
+
+def unit_set_label(unit_set: str) -> str:
+    """A registry set as people name it ("Hai cấp (từ 01/07/2025)")."""
+    from server.registry.units import UNIT_SET_LABELS
+
+    return i18n.gettext(UNIT_SET_LABELS[unit_set]) if unit_set in UNIT_SET_LABELS else unit_set
+
+
 def json_script(value: object) -> Markup:
     """JSON safe inside <script type="application/json">: no `</script>` can close the block."""
     text = json.dumps(value, ensure_ascii=False, default=str)
@@ -46,6 +61,8 @@ def make_environment() -> Environment:
         date=i18n.format_date,
         datetime=i18n.format_datetime,
         localized=localized,
+        form_title=form_title,
+        unit_set_label=unit_set_label,
         json_script=json_script,
     )
     env.globals.update(current_language=i18n.current_language, languages=i18n.LANGUAGES,

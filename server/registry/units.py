@@ -30,10 +30,13 @@ from typing import Any, Literal
 from scoring import COMMUNE_TYPES
 from server.core import audit
 from server.core.db import write_transaction
+from server.core.i18n import N_
 from server.core.tables import Unit
 
 UnitSet = Literal["legacy", "2025"]
 UNIT_SETS: tuple[str, ...] = ("legacy", "2025")
+UNIT_SET_LABELS = {"legacy": N_("Three tiers (until 30/06/2025)"), "2025": N_("Two tiers (from 01/07/2025)")}
+"""How people name each registry set (msgids; translated where shown)."""
 
 
 

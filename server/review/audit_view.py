@@ -21,6 +21,7 @@ from server.review.flags import check_title
 from server.review.indicators import indicator_labels
 from server.review.lists import LIST_STATE_LABELS
 from server.review.states import STATE_LABELS
+from server.registry.units import UNIT_SET_LABELS
 
 ACTIONS: dict[str, str] = {
     "login": N_("Logged in"),
@@ -86,7 +87,6 @@ CONTEXT = {"indicator"}
 """Shown once, without an arrow, when before and after are the same."""
 
 ROLES = {"collaborator": N_("Collaborator"), "reviewer": N_("Reviewer"), "admin": N_("Administrator")}
-UNIT_SET_LABELS = {"legacy": N_("Three tiers (until 30/06/2025)"), "2025": N_("Two tiers (from 01/07/2025)")}
 UNIT_KINDS = {"province": N_("provinces"), "district": N_("districts"), "commune": N_("communes")}
 
 
