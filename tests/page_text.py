@@ -2,7 +2,9 @@
 
 Used by the tests that read pages as a commune official would (no raw keys, codes or JSON; numbers
 written one way per language). Text inside <script>, <style>, <code> and elements marked
-`translate="no"` (identifiers: codes, versions, hashes) is not prose and is left out.
+`translate="no"` (identifiers: codes, versions, hashes) is not prose and is left out; so is, when
+asked (`typed=False`), what people typed (class "typed": comments, reasons, remarks), which is written
+the way its author wrote it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 
 class _Reader(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, typed: bool = True) -> None:
         super().__init__(convert_charrefs=True)
+        self.typed = typed
         self.stack: list[bool] = []  # per open element: whether its text is skipped
         self.texts: list[str] = []
         self.links: list[str] = []
@@ -32,7 +35,8 @@ class _Reader(HTMLParser):
                 self.texts.append(values[name] or "")
         if tag in VOID:
             return
-        self.stack.append(self._skipping() or tag in SKIPPED or values.get("translate") == "no")
+        self.stack.append(self._skipping() or tag in SKIPPED or values.get("translate") == "no"
+                          or (not self.typed and "typed" in (values.get("class") or "").split()))
 
     def handle_endtag(self, tag: str) -> None:
         if tag not in VOID and self.stack:
@@ -46,9 +50,9 @@ class _Reader(HTMLParser):
         return bool(self.stack) and self.stack[-1]
 
 
-def read(html: str) -> tuple[str, list[str]]:
-    """The page's prose (one text per line) and its links."""
-    reader = _Reader()
+def read(html: str, typed: bool = True) -> tuple[str, list[str]]:
+    """The page's prose (one text per line) and its links; `typed=False` leaves out what people typed."""
+    reader = _Reader(typed)
     reader.feed(html)
     return "\n".join(" ".join(text.split()) for text in reader.texts), reader.links
 

@@ -131,5 +131,5 @@ def test_every_page_writes_numbers_the_way_of_its_language(demo, who: str | None
     crawled = pages(who, language)
     assert crawled
     problems = [f"{url}: {problem}" for url, html in crawled.items()
-                for problem in foreign_numbers(read(html)[0], language)]
+                for problem in foreign_numbers(read(html, typed=False)[0], language)]
     assert not problems, "\n".join(problems[:30])
