@@ -20,6 +20,7 @@ from server.collection import api as submissions_api
 from server.collection import assessment_pages, forms_api, offline
 from server.collection import pages as collect_pages
 from server.maps import boundary_pages, public_pages
+from server.registry import admin_pages as registry_pages
 from server.openrosa import ROUTES as OPENROSA_ROUTES
 from server.openrosa import admin_pages as odk_admin_pages
 from server.review import admin_pages, list_pages, submission_pages
@@ -39,7 +40,7 @@ MACHINE_PATHS = ["/openrosa"]  # token-authenticated clients: no cookies, so no 
 # Server-rendered pages (Jinja2, phone-first), then the JSON API (OpenAPI at /schema) and OpenRosa.
 PAGE_ROUTES = [*account_pages.ROUTES, *collect_pages.ROUTES, *offline.ROUTES, *public_pages.ROUTES, *boundary_pages.ROUTES,
                *review_pages.ROUTES, *list_pages.ROUTES, *submission_pages.ROUTES, *assessment_pages.ROUTES,
-               *admin_pages.ROUTES,
+               *admin_pages.ROUTES, *registry_pages.ROUTES,
                *odk_admin_pages.ROUTES]
 API_ROUTES = [*forms_api.ROUTES, *submissions_api.ROUTES, *review_api.ROUTES, *OPENROSA_ROUTES]
 

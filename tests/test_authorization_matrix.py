@@ -204,6 +204,12 @@ MATRIX: dict[tuple[str, str], Case] = {
     # ---------------------------------------------------------------- administration (admins only)
     ("GET", "/admin/audit"): Case("/admin/audit", _row(302, 403, 403, 403, 403, 200)),
     ("GET", "/admin/audit.csv"): Case("/admin/audit.csv", _row(302, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/registry"): Case("/admin/registry?province=01", _row(302, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/registry/types/preview"): Case("/admin/registry/types/preview", _row(302, 403, 403, 403, 403, 422),
+                                                    body={"reason": "Quyết định 1/QĐ-TTg"}, note="422: no file"),
+    ("POST", "/admin/registry/types"): Case("/admin/registry/types", _row(302, 403, 403, 403, 403, 303),
+                                            body={"unit_set": "2025", "change": "00004:mountain_island_difficult",
+                                                  "reason": "Quyết định 1/QĐ-TTg"}),
     ("GET", "/admin/boundaries"): Case("/admin/boundaries", _row(302, 403, 403, 403, 403, 200)),
     ("POST", "/admin/boundaries"): Case("/admin/boundaries", _row(302, 403, 403, 403, 403, 422), body={"x": "1"},
                                         note="422: no file uploaded"),

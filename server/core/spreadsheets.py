@@ -63,8 +63,10 @@ def _csv_rows(data: bytes) -> Iterable[Row]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise SpreadsheetError(N_("This CSV file is not in UTF-8. In Excel, save it as \"CSV UTF-8\".")) from error
+    # Sniffed on lines that hold a delimiter: a title line above the table ("Danh sách …") has none.
+    sample = "\n".join(line for line in text[:8192].splitlines() if any(d in line for d in ",;\t"))[:4096]
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        dialect: Any = csv.Sniffer().sniff(sample or text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     try:

@@ -48,6 +48,7 @@ ACTIONS: dict[str, str] = {
     "exported": N_("Exported"),
     "registry_imported": N_("Registry imported"),
     "commune_type_set": N_("Commune type set"),
+    "commune_types_imported": N_("Commune types imported from a list"),
     "boundaries_uploaded": N_("Boundaries uploaded"),
     "device_token_created": N_("Device token created"),
     "device_token_revoked": N_("Device token revoked"),
@@ -76,7 +77,7 @@ FIELDS: dict[str, str] = {
     "updated": N_("Updated"), "unmatched": N_("Codes without a commune"), "province": N_("Province"),
     "counts": N_("Units"), "file": N_("File"), "path": N_("Saved as"), "warnings": N_("Warnings"),
     "period": N_("Period"),
-    "check": N_("Check"), "indicators": N_("Indicators"),
+    "check": N_("Check"), "indicators": N_("Indicators"), "changed": N_("Changed"),
 }
 HIDDEN = {"version", "correction", "key"}
 """Bookkeeping that says nothing to a reader (page versions, row ids, registry keys)."""
