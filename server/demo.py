@@ -170,8 +170,9 @@ async def _fill_commune(author: User, commune: Unit, year: figures.Profile, peri
     places = rng.randint(1, 3)
     forms += [("play-area", figures.play_area(rng, near, number, safe=number == 1 or rng.random() < 0.6))
               for number in range(1, places + 1)]
-    forms += [("child-participation", figures.activity(rng, period_year, title)) for title in decisions]
-    forms.append(("child-participation", figures.activity(rng, period_year, None)))
+    today = deadlines.today()
+    forms += [("child-participation", figures.activity(rng, period_year, title, today)) for title in decisions]
+    forms.append(("child-participation", figures.activity(rng, period_year, None, today)))
     forms += [("satisfaction", answers) for answers in figures.opinions(year, rng)]
     for form_id, answers in forms:
         form = form_registry.latest(form_id)

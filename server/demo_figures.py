@@ -167,8 +167,11 @@ def play_area(rng: random.Random, near: tuple[float, float], number: int, safe: 
     return answers
 
 
-def activity(rng: random.Random, year: int, decision: str | None) -> dict[str, Any]:
-    day = date(year, 1, 10) + timedelta(days=rng.randrange(0, 290))
+def activity(rng: random.Random, year: int, decision: str | None, latest: date | None = None) -> dict[str, Any]:
+    """One activity with children of `year`, on a day no later than `latest` (today, for the demo)."""
+    last = min(date(year, 10, 31), latest or date(year, 10, 31))
+    span = max(1, (last - date(year, 1, 10)).days)
+    day = date(year, 1, 10) + timedelta(days=rng.randrange(0, span))
     children = rng.randint(25, 120)
     girls = round(children * rng.uniform(0.4, 0.6))
     answers: dict[str, Any] = {
@@ -183,7 +186,7 @@ def activity(rng: random.Random, year: int, decision: str | None) -> dict[str, A
     if decision:
         answers["decision_title"] = decision
     if answers["commune_answered"]:
-        answers["answered_date"] = (day + timedelta(days=rng.randint(5, 30))).isoformat()
+        answers["answered_date"] = min(day + timedelta(days=rng.randint(5, 30)), latest or date.max).isoformat()
     return answers
 
 

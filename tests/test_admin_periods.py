@@ -122,3 +122,19 @@ def test_a_correction_reads_as_a_labelled_before_and_after(client, world) -> Non
     assert re.search(r"Giá trị:\s*\d+ → <strong>4</strong>", page)
     prose = read(page)[0]  # what a person reads (the filter's <option value=…> is not prose)
     assert "value_corrected" not in prose and "c5_injured_children" not in prose and '{"' not in prose
+
+
+def test_every_audit_action_and_object_of_the_code_has_a_name_for_people() -> None:
+    """An action written to the log without a name in server/review/audit_view.py would show its code."""
+    from pathlib import Path
+
+    from server.review.audit_view import ACTIONS, ENTITIES
+    from server.review.states import TRANSITIONS
+
+    root = Path(__file__).resolve().parent.parent / "server"
+    written = re.findall(r'audit\.(?:record|entry)\(\s*"([a-z_]+)"(?: if [^)]*? else "([a-z_]+)")?,\s*"([a-z_]+)"',
+                         "\n".join(path.read_text() for path in root.rglob("*.py")))
+    actions = {name for found in written for name in found[:2] if name} | {f"assessment_{a}" for a in TRANSITIONS}
+    entities = {found[2] for found in written}
+    assert len(actions) > 20 and actions - set(ACTIONS) == set(), "add a name in server/review/audit_view.py ACTIONS"
+    assert entities - set(ENTITIES) == set(), "add a name in server/review/audit_view.py ENTITIES"

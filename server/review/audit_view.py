@@ -17,6 +17,7 @@ from scoring import COMMUNE_TYPE_LABELS
 from server.core.i18n import N_, format_date, format_datetime, format_number, gettext
 from server.core.tables import Assessment, CertificationList, DeviceToken, Period, Submission, Unit, User
 from server.core.templating import localized
+from server.history import imports as history_imports
 from server.review.flags import check_title
 from server.review.indicators import indicator_labels
 from server.review.lists import LIST_STATE_LABELS
@@ -53,6 +54,12 @@ ACTIONS: dict[str, str] = {
     "device_token_created": N_("Device token created"),
     "device_token_revoked": N_("Device token revoked"),
     "form_draft_imported": N_("Form draft imported"),
+    "closing_extended": N_("Closing date extended for the commune"),
+    "crosswalk_imported": N_("2025 merger crosswalk imported"),
+    "history_imported": N_("Spreadsheet of past results imported"),
+    "history_row_resolved": N_("Row of an imported spreadsheet resolved"),
+    "list_comment_recorded": N_("Comment on a posted list recorded"),
+    "list_comment_answered": N_("Comment on a posted list answered"),
 }
 
 ENTITIES: dict[str, str] = {
@@ -60,6 +67,8 @@ ENTITIES: dict[str, str] = {
     "user": N_("Account"), "submission": N_("Form"), "unit": N_("Administrative unit"),
     "unit_set": N_("Registry"), "boundary": N_("Commune boundaries"), "device_token": N_("Device token"),
     "form_version": N_("Form version"), "audit_log": N_("Audit log"),
+    "history_import": N_("Imported spreadsheet"), "history_row": N_("Row of an imported spreadsheet"),
+    "unit_link": N_("Merger crosswalk"),
 }
 
 FIELDS: dict[str, str] = {
@@ -78,8 +87,14 @@ FIELDS: dict[str, str] = {
     "counts": N_("Units"), "file": N_("File"), "path": N_("Saved as"), "warnings": N_("Warnings"),
     "period": N_("Period"),
     "check": N_("Check"), "indicators": N_("Indicators"), "changed": N_("Changed"),
+    "extended_until": N_("Closing date for the commune"), "period_closes_on": N_("Closing date of the period"),
+    "received_on": N_("Received on"), "sender": N_("From"), "text": N_("Comment"), "answer": N_("Answer"),
+    "decision": N_("Recognition decision"), "number": N_("Number"), "date": N_("Date"), "signer": N_("Signer"),
+    "pdf_bytes": N_("Size of the scan (bytes)"), "before_end_of_comment_period": N_("Before the end of the comment period"),
+    "kind": N_("Kind"), "registered": N_("Registrations"), "status": N_("Status"), "source": N_("What the row said"),
+    "skipped": N_("Skipped"),
 }
-HIDDEN = {"version", "correction", "key"}
+HIDDEN = {"version", "correction", "key", "comment", "sha256", "pdf_sha256"}
 """Bookkeeping that says nothing to a reader (page versions, row ids, registry keys)."""
 IN_THE_NAME = {"assessment": {"period", "commune"}, "certification_list": {"period", "area", "revision"},
                "device_token": {"user", "label"}, "user": {"username"}}
@@ -285,7 +300,8 @@ def _value(key: str, value: Any, row: dict[str, Any], names: _Names) -> str:
         return names.paths.get(value) or names.codes.get(value) or value
     if key == "period" and isinstance(value, int):
         return names.periods.get(value, str(value))
-    if key in ("comment_from", "comment_to", "opens_on", "closes_on"):
+    if key in ("comment_from", "comment_to", "opens_on", "closes_on", "extended_until", "period_closes_on",
+               "received_on", "date"):
         return format_date(value)
     if key == "revoked_at":
         try:
@@ -309,7 +325,13 @@ def _value(key: str, value: Any, row: dict[str, Any], names: _Names) -> str:
                  for k, v in value.items() if v]
         return "; ".join(shown) or gettext(N_("none"))
     if key == "counts" and isinstance(value, dict):
-        return ", ".join(f"{format_number(count)} {gettext(UNIT_KINDS.get(kind, kind))}" for kind, count in value.items())
+        named = {**UNIT_KINDS, **history_imports.STATUS_LABELS}
+        return ", ".join(f"{format_number(count)} {gettext(named[kind]) if kind in named else kind}"
+                         for kind, count in value.items())
+    if key == "kind" and isinstance(value, str):
+        return gettext(history_imports.KIND_LABELS[value]) if value in history_imports.KIND_LABELS else value
+    if key == "status" and isinstance(value, str):
+        return gettext(history_imports.STATUS_LABELS[value]) if value in history_imports.STATUS_LABELS else value
     if key == "format" and isinstance(value, str):
         return value.upper()
     if isinstance(value, int):

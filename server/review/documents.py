@@ -359,7 +359,7 @@ def decision(source: Source) -> Paper:
 
 def _value(line: dict[str, Any]) -> str:
     if line.get("not_applicable"):
-        return gettext(N_("not applicable (%(key)s = 0)"), key=line["not_applicable"]["key"])
+        return gettext(N_("not applicable (%(key)s = 0)"), key=f"«{indicators.label_text(line['not_applicable']['key'])}»")
     value = line.get("value")
     if value in (None, ""):
         return ""

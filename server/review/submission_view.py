@@ -33,8 +33,7 @@ SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
                ".gif": "image/gif"}
 
-STATE_LABELS = {"stored": N_("Received"), "edited": N_("Replaced by an edited version"),
-                "superseded": N_("Replaced by an edited version"), "late": N_("Received after approval")}
+STATE_LABELS = {"stored": N_("Received"), "after_approval": N_("Received after approval: not counted until reopened")}
 """Submission states a reviewer sees; "stored" is the normal one (no badge)."""
 COUNTED_NOTE = N_("Replaced by a later annual form: not counted")
 SOURCES = {"web": N_("phone or computer"), "api": N_("phone or computer"), "openrosa": N_("ODK Collect")}
