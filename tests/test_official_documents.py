@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 
 import list_steps
 from conftest import login
@@ -23,6 +24,8 @@ def _open(client, url: str):
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     assert response.headers["content-disposition"].endswith('.docx"')
+    assert re.search(r'filename="(to-trinh|quyet-dinh-cong-nhan|phieu-danh-gia)_[a-z0-9-]+_\d{4}(_lan-\d+)?\.docx"',
+                     response.headers["content-disposition"])  # named for people (server/core/filenames.py)
     return Document(io.BytesIO(response.content))
 
 

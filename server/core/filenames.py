@@ -19,10 +19,14 @@ def slug(text: object) -> str:
     return _NOT_WORD.sub("-", fold(str(text))).strip("-")
 
 
+def export_stem(*parts: object) -> str:
+    """The parts' slugs joined by "_" (empty parts dropped): a file name without its extension."""
+    return ("_".join(filter(None, (slug(part) for part in parts))) or "phuhop")[:150]
+
+
 def export_name(*parts: object, ext: str) -> str:
-    """The parts' slugs joined by "_" (empty parts dropped), with the extension."""
-    stem = "_".join(filter(None, (slug(part) for part in parts))) or "phuhop"
-    return f"{stem[:150]}.{ext}"
+    """`export_stem` with the extension."""
+    return f"{export_stem(*parts)}.{ext}"
 
 
 def attachment(name: str) -> str:

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from scoring import COMMUNE_TYPE_LABELS, load_rules
+from server.core.filenames import export_stem
 from server.core.i18n import N_, format_number, gettext, use_language
 from server.core.tables import CertificationEntry, CertificationList, Period, Unit
 from server.review import deadlines, indicators, list_comments, lists
@@ -310,7 +311,8 @@ def submission(source: Source) -> Paper:
         body=[Para(gettext(N_("To: the %(committee)s."), committee=committee(source.area)), align="center"), *body],
         recipients=[gettext(N_("As above;")), gettext(N_("Filed: Archives."))],
         sign_title=[gettext(N_("DIRECTOR")) if source.area.kind == "province" else gettext(N_("HEAD OF OFFICE"))],
-        signer="", annexes=annexes, filename=f"to-trinh-{source.area.code}-lan-{source.row.revision}")
+        signer="", annexes=annexes, filename=export_stem("tờ trình", source.area.name, source.period.year,
+                                                       f"lần {source.row.revision}"))
 
 
 def decision(source: Source) -> Paper:
@@ -354,7 +356,8 @@ def decision(source: Source) -> Paper:
         body=body, recipients=[gettext(N_("As in Article 3;")), gettext(N_("%(body)s;"), body=source.body),
                                gettext(N_("Filed: Archives."))],
         sign_title=[gettext(N_("CHAIRMAN"))], signer=(source.row.decision_signer or "") if source.final else "",
-        annexes=[annex], filename=f"quyet-dinh-{source.area.code}-lan-{source.row.revision}")
+        annexes=[annex], filename=export_stem("quyết định công nhận", source.area.name, source.period.year,
+                                              f"lần {source.row.revision}"))
 
 
 def _value(line: dict[str, Any]) -> str:
@@ -428,7 +431,8 @@ def record(source: Source, entry: Listed) -> Paper:
         subject=gettext(N_("Assessment of %(name)s against the standard of a commune fit for children, %(period)s"),
                         name=entry.name, period=source.period.name),
         body=body, recipients=[gettext(N_("%(name)s;"), name=entry.name), gettext(N_("Filed: review dossier."))],
-        sign_title=[gettext(N_("REVIEWER"))], signer="", filename=f"phieu-danh-gia-{entry.code}")
+        sign_title=[gettext(N_("REVIEWER"))], signer="", filename=export_stem("phiếu đánh giá", entry.name,
+                                                                             source.period.year))
 
 
 def build(source: Source, name: str) -> list[Paper]:

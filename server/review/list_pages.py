@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from scoring import COMMUNE_TYPE_LABELS
 from server.accounts.auth import current_user, requires_role
 from server.core.errors import InputError
-from server.core.filenames import attachment, export_name
+from server.core.filenames import attachment, export_name, export_stem
 from server.core.i18n import N_, gettext, use_language
 from server.maps import pictures
 from server.maps.public_pages import picture_response
@@ -173,9 +173,8 @@ async def list_document(request: Request, list_id: FromPath[int], name: FromPath
         if not row.decision_pdf_sha256 or not decisions.path_of(row.decision_pdf_sha256).exists():
             raise NotFoundException(N_("No signed decision was uploaded for this list."))
         content = await anyio.Path(decisions.path_of(row.decision_pdf_sha256)).read_bytes()
-        filename = f"quyet-dinh-{row.area.code}-lan-{row.revision}.pdf"
-        return Response(content, media_type="application/pdf",
-                        headers={"content-disposition": f'attachment; filename="{filename}"'})
+        filename = export_name("quyết định công nhận đã ký", row.area.name, period.year, f"lần {row.revision}", ext="pdf")
+        return Response(content, media_type="application/pdf", headers={"content-disposition": attachment(filename)})
     stem, _, fmt = name.rpartition(".")
     source = await documents.load(row, period, office)
     papers = documents.build(source, stem) if fmt in ("docx", "html") else []
@@ -192,8 +191,9 @@ async def list_document(request: Request, list_id: FromPath[int], name: FromPath
         return Template("document_print.html", context={"papers": papers, "lang": documents.LANGUAGE,
                                                         "title": f"{papers[0].kind} – {row.area.name}", **texts})
     content = await anyio.to_thread.run_sync(docx_writer.write, papers)
-    filename = papers[0].filename if len(papers) == 1 else f"phieu-danh-gia-{row.area.code}-lan-{row.revision}"
-    return Response(content, media_type=DOCX, headers={"content-disposition": f'attachment; filename="{filename}.docx"'})
+    filename = papers[0].filename if len(papers) == 1 else export_stem("phiếu đánh giá", row.area.name, period.year,
+                                                                         f"lần {row.revision}")
+    return Response(content, media_type=DOCX, headers={"content-disposition": attachment(f"{filename}.docx")})
 
 
 def _print_page(document: exports.Document, entries: list[lists.EntryRow]) -> Template:
