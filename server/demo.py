@@ -22,9 +22,9 @@ from forms import registry as form_registry
 from server.accounts.users import create_user
 from server.registry.units import children_of, find_province, get_unit, import_units
 from server import demo_figures as figures
+from server.collection import photos
 from server.collection.submissions import submit
 from server.core.filenames import slug
-from server.core.settings import get_settings
 from server.maps import fonts
 from server.maps.render import RENDER_LOCK
 from server.review import assessments, deadlines, list_comments, lists
@@ -181,9 +181,9 @@ async def _fill_commune(author: User, commune: Unit, year: figures.Profile, peri
         if form_id == "play-area" and rng.random() < 0.75:
             answers["photo"] = f"anh-{slug(answers['place_name'])}.png"
             picture = figures.photo(answers["kind"], rng)
-        await submit(author, uuid=key, form_id=form_id, form_version=form.version, answers=answers, source="web")
-        if picture is not None:
-            folder = get_settings().data_dir / "attachments" / str(key)
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / answers["photo"]).write_bytes(picture)
+        stored = await submit(author, uuid=key, form_id=form_id, form_version=form.version, answers=answers,
+                              source="web")
+        if picture is not None:  # kept as the phone's upload of it would be
+            await photos.keep(stored.submission, [photos.check(answers["photo"], "IMG_2026.png", picture)],
+                              user=author, source="web")
     return len(forms)

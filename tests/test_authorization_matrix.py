@@ -189,9 +189,6 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/review/submissions/{submission_uuid:uuid}/map.png"): Case(
         lambda w: f"/review/submissions/{w['place']}/map.png", _row(302, 403, 403, 200, 403, 200),
         setup=play_area_of_a),
-    ("GET", "/review/submissions/{submission_uuid:uuid}/photos/{name:str}"): Case(
-        lambda w: f"/review/submissions/{w['place']}/photos/san-choi-thon-3.png", _row(302, 403, 403, 200, 403, 200),
-        setup=play_area_of_a, note="photos are never public"),
     ("GET", "/api/review/queue"): Case("/api/review/queue", _row(401, 403, 403, 200, 200, 200)),
     ("GET", "/api/review/assessments/{period_id:int}/{code:str}"): Case(
         lambda w: f"/api/review/assessments/{w['period'].id}/00004", _row(401, 403, 403, 200, 403, 200)),

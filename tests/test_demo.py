@@ -107,5 +107,8 @@ def test_the_demo_is_believable(db) -> None:
         assert 0.05 < births / children < 0.1 and values["c3_abused_children"] <= 2
         assert 0.045 <= values["c8_under5_underweight"] / values["c8_under5_total"] <= 0.2  # 5–20 %, rounded
         assert values["c7_under1_immunised"] / values["c7_under1_total"] >= 0.83
-    photos = list((get_settings().data_dir / "attachments").glob("*/*.png"))
-    assert photos and all(photo.read_bytes()[:4] == b"\x89PNG" for photo in photos)
+    from server.core.tables import SubmissionPhoto
+
+    kept = SubmissionPhoto.select(SubmissionPhoto.stored_name, SubmissionPhoto.submission.uuid.as_alias("uuid")).run_sync()
+    assert kept and all((get_settings().data_dir / "attachments" / str(row["uuid"]) / row["stored_name"]).is_file()
+                        for row in kept)

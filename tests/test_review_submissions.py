@@ -5,7 +5,6 @@ scored line links to where its value came from. Photos and maps are for the area
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import re
 import uuid
@@ -14,44 +13,34 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import CHROMIUM, PASSWORD, login
 from page_text import read
+from photo_files import photo_bytes
 from test_forms_derive import PLACE_V1
 from test_forms_validate import ANNUAL_OK
 
 from forms.indicators import INDICATORS
-from server.collection import submissions
-from server.core.settings import get_settings
+from server.collection import photos, submissions
 from server.core.tables import User
 
 PLACE = {**PLACE_V1, "place_name": "Sân chơi nhà văn hóa thôn 3", "photo": "san-choi-thon-3.png",
          "remarks": "Cầu trượt bị gãy tay vịn.\nĐã báo trưởng thôn."}
 
 
-def png_bytes() -> bytes:
-    """A real (tiny) PNG, drawn with matplotlib's object API: the browser must be able to show it."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(1.6, 1.2), facecolor="#9ccc65")
-    FigureCanvasAgg(figure)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=50)
-    return buffer.getvalue()
+PHOTO = photo_bytes(kind="PNG")
 
 
-def send(world: dict, forms: list[tuple[str, int, dict]]) -> list[str]:
-    """collab_a's submissions through the real service, oldest first; the photo of a play area stored as
-    the attachments store keeps it (<data dir>/attachments/<uuid>/<name>)."""
+def send(world: dict, forms: list[tuple[str, int, dict]], with_photos: bool = True) -> list[str]:
+    """collab_a's submissions through the real services, oldest first, each play area's photo kept by the
+    photos service as the phone's upload would be."""
     async def run() -> list[str]:
         user = await User.objects(User.unit).where(User.username == "collab_a").first().run()
         made = []
         for form_id, version, answers in forms:
-            key = uuid.uuid4()
-            await submissions.submit(user, uuid=key, form_id=form_id, form_version=version, answers=answers)
-            if answers.get("photo"):
-                folder = get_settings().data_dir / "attachments" / str(key)
-                folder.mkdir(parents=True, exist_ok=True)
-                (folder / answers["photo"]).write_bytes(png_bytes())
-            made.append(str(key))
+            stored = await submissions.submit(user, uuid=uuid.uuid4(), form_id=form_id, form_version=version,
+                                              answers=answers)
+            if answers.get("photo") and with_photos:
+                await photos.keep(stored.submission, [photos.check(answers["photo"], "IMG_0042.png", PHOTO)],
+                                  user=user, source="web")
+            made.append(str(stored.submission.uuid))
         return made
     return asyncio.run(run())
 
@@ -90,12 +79,13 @@ def test_a_submission_reads_as_the_form_asks_it_with_map_photo_and_remarks(clien
         assert text in prose, text
     assert not re.search(r"\b(open_water|worn|playground|every_day|place_name)\b", prose)  # no keys
     assert not any(key in prose for key in INDICATORS) and '{"' not in prose
-    assert f'src="/review/submissions/{sent["place"]}/photos/san-choi-thon-3.png"' in page.text
+    photo_url = f"/api/submissions/{sent['place']}/photos/san-choi-thon-3.png"  # the photos API shows it
+    assert f'src="{photo_url}"' in page.text
     assert f'src="/review/submissions/{sent["place"]}/map.png"' in page.text
 
-    photo = client.get(f"{url}/photos/san-choi-thon-3.png")
+    photo = client.get(photo_url)
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
-    assert photo.content == png_bytes() and photo.headers["cache-control"].startswith("private")
+    assert photo.content == PHOTO and photo.headers["cache-control"].startswith("private")
     picture = client.get(f"{url}/map.png")
     assert picture.status_code == 200 and picture.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert picture.headers["cache-control"].startswith("private")
@@ -104,27 +94,27 @@ def test_a_submission_reads_as_the_form_asks_it_with_map_photo_and_remarks(clien
     assert "2.025" not in read(annual)[0]  # a year is not a number with a thousands separator
 
 
-@pytest.mark.parametrize("who", ["reviewer_y", "collab_a", "collab_b"])
-def test_other_areas_and_collaborators_see_neither_page_nor_photo(client, sent, who: str) -> None:
+@pytest.mark.parametrize(("who", "photo"), [("reviewer_y", 403), ("collab_a", 200), ("collab_b", 403)])
+def test_other_areas_and_collaborators_see_neither_page_nor_map(client, sent, who: str, photo: int) -> None:
     login(client, who)
-    for suffix in ("", "/map.png", "/photos/san-choi-thon-3.png"):
+    for suffix in ("", "/map.png"):
         assert client.get(f"/review/submissions/{sent['place']}{suffix}").status_code == 403, suffix
+    assert client.get(f"/api/submissions/{sent['place']}/photos/san-choi-thon-3.png").status_code == photo
     client.cookies.clear()
-    assert client.get(f"/review/submissions/{sent['place']}/photos/san-choi-thon-3.png",
+    assert client.get(f"/api/submissions/{sent['place']}/photos/san-choi-thon-3.png",
                       follow_redirects=False).status_code in (302, 401)
 
 
-def test_only_the_photos_a_submission_names_are_served(client, sent) -> None:
-    folder = get_settings().data_dir / "attachments" / sent["place"]
-    (folder / "other.png").write_bytes(png_bytes())  # in the folder, but no answer names it
+def test_a_photo_not_yet_received_says_so_and_odd_addresses_find_nothing(client, world) -> None:
+    keys = send(world, [("play-area", 1, PLACE)], with_photos=False)  # the phone has not sent it yet
     login(client, "reviewer_x")
-    base = f"/review/submissions/{sent['place']}"
-    for name in ("other.png", "..%2F..%2Fsecret.key", "%2Fetc%2Fpasswd", "san-choi-thon-3.png%00.txt", ".png", "x" * 300):
-        assert client.get(f"{base}/photos/{name}").status_code in (404, 400), name
+    page = read(client.get(f"/review/submissions/{keys[0]}").text)[0]
+    assert "Phiếu có ghi ảnh nhưng ảnh chưa được gửi lên máy chủ." in page
     assert client.get(f"/review/submissions/{uuid.uuid4()}").status_code == 404
     assert client.get("/review/submissions/not-a-uuid").status_code in (400, 404)
-    annual = f"/review/submissions/{sent['annual']}"
-    assert client.get(f"{annual}/map.png").status_code == 404  # the annual form has no location
+    assert client.get(f"/review/submissions/{keys[0]}/map.png").status_code == 200
+    assert client.get(f"/review/submissions/{send(world, [('commune-annual', 1, ANNUAL_OK)])[0]}/map.png"
+                      ).status_code == 404  # the annual form has no location
 
 
 # ---------------------------------------------------------------- in the browser

@@ -60,6 +60,15 @@ ACTIONS: dict[str, str] = {
     "history_row_resolved": N_("Row of an imported spreadsheet resolved"),
     "list_comment_recorded": N_("Comment on a posted list recorded"),
     "list_comment_answered": N_("Comment on a posted list answered"),
+    "submission_photo_stored": N_("Photo received"),
+    "sessions_ended": N_("Sessions ended"),
+    "password_changed": N_("Password changed"),
+    "user_activated": N_("Account activated"),
+    "user_deactivated": N_("Account deactivated"),
+    "user_changed": N_("Account changed"),
+    "password_link_issued": N_("One-time password link issued"),
+    "user_unlocked": N_("Account unlocked"),
+    "users_imported": N_("Accounts imported from a spreadsheet"),
 }
 
 ENTITIES: dict[str, str] = {
@@ -93,6 +102,9 @@ FIELDS: dict[str, str] = {
     "pdf_bytes": N_("Size of the scan (bytes)"), "before_end_of_comment_period": N_("Before the end of the comment period"),
     "kind": N_("Kind"), "registered": N_("Registrations"), "status": N_("Status"), "source": N_("What the row said"),
     "skipped": N_("Skipped"),
+    "original_name": N_("File name on the phone"), "size": N_("Size (bytes)"), "sessions": N_("Sessions"),
+    "display_name": N_("Full name"), "active": N_("Active"), "attempts": N_("Failed logins counted"),
+    "valid_until": N_("Valid until"), "accounts": N_("Accounts"),
 }
 HIDDEN = {"version", "correction", "key", "comment", "sha256", "pdf_sha256"}
 """Bookkeeping that says nothing to a reader (page versions, row ids, registry keys)."""
@@ -303,7 +315,7 @@ def _value(key: str, value: Any, row: dict[str, Any], names: _Names) -> str:
     if key in ("comment_from", "comment_to", "opens_on", "closes_on", "extended_until", "period_closes_on",
                "received_on", "date"):
         return format_date(value)
-    if key == "revoked_at":
+    if key in ("revoked_at", "valid_until"):
         try:
             return format_datetime(datetime.fromisoformat(value))
         except (TypeError, ValueError):

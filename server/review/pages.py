@@ -149,7 +149,6 @@ def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
         "rules_changed": stored_matches and stored.rules_sha256 != rules.sha256,
         "reasons": [reason_text(r) for r in result["reasons"]] if result else [],
         "missing": what_is_missing(ctx.reported, computed.problems),
-        "problems": [indicators.problem_text(p) for p in computed.problems],
         "indicator_rows": rows, "current_values": computed.values, "reported": ctx.reported.values,
         "corrected": corrected,
         "actions": allowed_actions(ctx.state, user.role),

@@ -1,7 +1,8 @@
-"""A reviewer's read-only view of one submission: its answers, its point on a small map, its photos.
+"""A reviewer's read-only view of one submission: its answers, its point on a small map, its photos
+(shown from the photos API, `server.collection.photos`, for the area's reviewers, admins and the commune).
 
-Photos and maps are served to the reviewers of the commune's area and to admins only (never public,
-never cached by a shared cache): a photo of a play area may show where children are.
+The map is served to the reviewers of the commune's area and to admins only (never public, never
+cached by a shared cache): it shows where children play.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import uuid as uuid_module
 
-import anyio
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -84,13 +84,4 @@ async def _other_points(shown: submission_view.Shown) -> list[tuple[float, float
     return points
 
 
-@get("/review/submissions/{submission_uuid:uuid}/photos/{name:str}", guards=[reviewers], include_in_schema=False)
-async def submission_photo(request: Request, submission_uuid: FromPath[uuid_module.UUID], name: FromPath[str]) -> Response:
-    shown = await submission_view.load(submission_uuid, current_user(request))
-    path, media_type = submission_view.photo_path(shown, name)
-    content = await anyio.Path(path).read_bytes()
-    return Response(content, media_type=media_type, headers={"cache-control": PRIVATE,
-                                                             "content-disposition": "inline"})
-
-
-ROUTES = [submission_page, submission_map, submission_photo]
+ROUTES = [submission_page, submission_map]

@@ -8,20 +8,19 @@ raw key or JSON.
 
 from __future__ import annotations
 
-import re
 import uuid as uuid_module
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from litestar.exceptions import NotFoundException
 
 from forms import registry as form_registry
+from forms.derive import DETAILED_SOURCES
 from forms.logic import evaluate
 from forms.model import FormField, FormVersion
 from server.core.i18n import N_, format_date, format_number, format_percent, gettext
-from server.core.settings import get_settings
+from server.collection import photos
 from server.core.tables import Period, Submission, Unit, User
 from server.core.templating import localized
 from server.review import assessments
@@ -29,9 +28,6 @@ from server.review.indicators import ANNUAL, PARTICIPATION, PLAY_AREA, SATISFACT
 
 FORM_ORDER = (ANNUAL, PLAY_AREA, PARTICIPATION, SATISFACTION)
 IDENTIFYING_TYPES = ("text", "date", "select_one")
-SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
-PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
-               ".gif": "image/gif"}
 
 STATE_LABELS = {"stored": N_("Received"), "after_approval": N_("Received after approval: not counted until reopened")}
 """Submission states a reviewer sees; "stored" is the normal one (no badge)."""
@@ -183,10 +179,6 @@ def _counts(row: dict[str, Any]) -> bool:
 
 # ---------------------------------------------------------------- where a scored value came from
 
-DETAILED = {"c12_safe_play_area": PLAY_AREA, "c13_respondents": SATISFACTION, "c13_satisfied": SATISFACTION,
-            "c11_forum_held": PARTICIPATION, "c11_decisions_consulted": PARTICIPATION}
-"""Indicators that `forms.derive` takes from the detailed forms when the commune sent any (else the annual form)."""
-
 
 @dataclass
 class Source:
@@ -210,7 +202,7 @@ def sources(rows: list[dict[str, Any]], keys: list[str], limit: int = 3) -> dict
     annual = next((row for row in reversed(counted) if row["form_id"] == ANNUAL), None)
     out: dict[str, Sources] = {}
     for key in keys:
-        detailed = DETAILED.get(key)
+        detailed = DETAILED_SOURCES.get(key)
         from_detail = [row for row in counted if row["form_id"] == detailed] if detailed else []
         if from_detail:
             form = form_of(from_detail[0])
@@ -234,7 +226,7 @@ class Answer:
     label: str
     text: str
     kind: str
-    photo: str | None = None  # file name, served to reviewers only
+    photo: str | None = None  # where the stored photo is shown (reviewers of the area, admins, the commune)
     point: dict[str, Any] | None = None
 
 
@@ -269,7 +261,8 @@ async def load(submission_uuid: uuid_module.UUID, user: User) -> Shown:
     period = await assessments.get_period(row["period"])
     form = form_of(row)
     answers = row["answers"] or {}
-    screens = [Screen(localized(group.title), [_answer(item, answers) for item in group.fields
+    stored = {photo.name: photo.url for photo in await photos.photos_of(row["uuid"])}
+    screens = [Screen(localized(group.title), [_answer(item, answers, stored) for item in group.fields
                                                if item.type != "note" and _relevant(item, answers)])
                for group in form.groups] if form else []
     derived = [Answer(d.key, localized(d.label), _derived_text(evaluate(d.expression, answers)), "derived")
@@ -285,11 +278,13 @@ def _relevant(item: FormField, answers: dict[str, Any]) -> bool:
     return item.relevant is None or evaluate(item.relevant, answers) is True
 
 
-def _answer(item: FormField, answers: dict[str, Any]) -> Answer:
+def _answer(item: FormField, answers: dict[str, Any], stored_photos: dict[str, str]) -> Answer:
     value = answers.get(item.key)
     shown = Answer(item.key, localized(item.label), answer_text(item, value, answers), item.type)
-    if item.type == "photo" and isinstance(value, str) and SAFE_FILE_NAME.fullmatch(value):
-        shown.photo = value
+    if item.type == "photo" and isinstance(value, str):
+        shown.photo = stored_photos.get(value)
+        shown.text = "" if shown.photo else gettext(N_("The photo was named in the form but has not reached "
+                                                       "the server yet."))
     if item.type == "geopoint" and isinstance(value, dict) and is_point(value):
         shown.point = value
     return shown
@@ -303,15 +298,3 @@ def _derived_text(value: Any) -> str:
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     return "–" if value is None else format_number(value) if isinstance(value, (int, float)) else str(value)
-
-
-def photo_path(shown: Shown, name: str) -> tuple[Path, str]:
-    """The stored file of a photo the submission names, and its media type; 404 for anything else."""
-    named = {a.photo for screen in shown.screens for a in screen.answers if a.photo}
-    suffix = Path(name).suffix.lower()
-    if name not in named or suffix not in PHOTO_TYPES or not SAFE_FILE_NAME.fullmatch(name):
-        raise NotFoundException(N_("There is no such photo."))
-    path = get_settings().data_dir / "attachments" / str(shown.row["uuid"]) / name
-    if not path.is_file():
-        raise NotFoundException(N_("The photo was named in the form but has not reached the server yet."))
-    return path, PHOTO_TYPES[suffix]
