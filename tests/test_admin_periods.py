@@ -138,3 +138,9 @@ def test_every_audit_action_and_object_of_the_code_has_a_name_for_people() -> No
     entities = {found[2] for found in written}
     assert len(actions) > 20 and actions - set(ACTIONS) == set(), "add a name in server/review/audit_view.py ACTIONS"
     assert entities - set(ENTITIES) == set(), "add a name in server/review/audit_view.py ENTITIES"
+
+
+def test_an_absurd_audit_page_number_is_refused_not_a_server_error(client, world) -> None:
+    login(client, "admin")
+    assert client.get("/admin/audit", params={"page": 10**22}).status_code == 400
+    assert client.get("/admin/audit", params={"page": 1_000_000}).status_code == 200  # past the end: empty

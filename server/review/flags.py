@@ -108,11 +108,16 @@ async def mark_checked(ctx: Context, user: User, check: str, fingerprint: str, c
         raise invalid("check", "gone", N_("This value has changed since the page was opened: reload the page."))
     if not flag.open:
         return
-    async with write_transaction():
-        await CheckedFlag(key=f"{ctx.assessment.id}:{check}:{fingerprint}", assessment=ctx.assessment.id, check=check,
-                          fingerprint=fingerprint, comment=comment, author=user.id).save().run()
-        await audit.record("flag_checked", "assessment", ctx.assessment.id, user=user, ip=ip, reason=comment,
-                           after={"check": check, "indicators": list(flag.keys)})
+    key = f"{ctx.assessment.id}:{check}:{fingerprint}"
+    try:
+        async with write_transaction():
+            await CheckedFlag(key=key, assessment=ctx.assessment.id, check=check, fingerprint=fingerprint,
+                              comment=comment, author=user.id).save().run()
+            await audit.record("flag_checked", "assessment", ctx.assessment.id, user=user, ip=ip, reason=comment,
+                               after={"check": check, "indicators": list(flag.keys)})
+    except Exception:  # two reviewers marked it at the same moment: the first mark stands (unique key)
+        if not await CheckedFlag.exists().where(CheckedFlag.key == key).run():
+            raise
 
 
 async def open_counts(period: Period, assessment_ids: dict[int, int]) -> dict[int, int]:
