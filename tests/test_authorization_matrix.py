@@ -246,7 +246,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         lambda w: f"/public/{w['period'].id}/play-areas/geojson?area=00004", everyone(404)),
     ("GET", "/public/{period_id:int}/recognised/{fmt:str}"): Case(
         lambda w: f"/public/{w['period'].id}/recognised/png", everyone(404)),
-    ("GET", "/public/{period_id:int}/totals/{fmt:str}"): Case(lambda w: f"/public/{w['period'].id}/totals/png",
+    ("GET", "/public/{period_id:int}/goals/{fmt:str}"): Case(lambda w: f"/public/{w['period'].id}/goals/png",
                                                               everyone(404)),
     # ---------------------------------------------------------------- ODK Collect: device tokens, never cookies
     ("GET", "/openrosa/formList"): Case("/openrosa/formList", everyone(401)),

@@ -32,7 +32,7 @@ def test_a_map_is_served_again_from_the_cache(client, scenario: dict) -> None:
 
 
 def test_the_cache_is_per_language(client, scenario: dict) -> None:
-    url = f"/public/{scenario['period'].id}/totals/png"
+    url = f"/public/{scenario['period'].id}/goals/png"
     client.cookies.set("lang", "vi")
     assert client.get(url).headers["x-phuhop-cache"] == "miss"
     client.cookies.set("lang", "en")

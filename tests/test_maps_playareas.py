@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from public_data import build_scenario, count_colour, image_size
+from public_data import build_scenario, count_colour, image_size, make_list, recognised_indicators
 from server.collection import submissions
 from server.maps import legend, playareas
 
@@ -56,13 +56,16 @@ def places(world: dict) -> dict:
             await submissions.submit(user, uuid=uuid.uuid4(), form_id="play-area", form_version=1, answers=answers)
 
     asyncio.run(submit_all())
+    # Commune A is reviewed: on a final list whose score was computed after its forms arrived.
+    asyncio.run(make_list(scenario["period"], world["province"], world["users"]["admin"],
+                          [(world["commune_a"], recognised_indicators())], revision=2))
     return scenario
 
 
 def test_play_area_map_of_a_commune(client, world: dict, places: dict) -> None:
     period = places["period"]
     response = client.get(f"/public/{period.id}/play-areas/png", params={"area": world["commune_a"].code})
-    assert response.status_code == 200 and image_size(response.content) == (800, 900)
+    assert response.status_code == 200 and image_size(response.content)[0] == 800
     for rating in ("safe", "caution", "unsafe"):
         assert count_colour(response.content, COLOURS[rating]) > 0, rating
     assert count_colour(response.content, COLOURS["closed"]) == 0
@@ -75,3 +78,28 @@ def test_play_area_map_of_a_commune(client, world: dict, places: dict) -> None:
     empty = client.get(f"/public/{period.id}/play-areas/geojson", params={"area": world["commune_b"].code})
     assert json.loads(empty.content)["features"] == []
     assert client.get(f"/public/{period.id}/play-areas/png", params={"area": "01"}).status_code == 404
+
+
+def test_only_reviewed_places_and_no_typed_text_are_public(client, world: dict, places: dict) -> None:
+    """Issue 13 item 8: a form sent after the listed score, or by a commune on no final list, is not shown;
+    names and remarks typed on the phone never are."""
+    from server.core.tables import Submission, User
+
+    period = places["period"]
+
+    async def late() -> None:
+        user = await User.objects(User.unit).where(User.id == world["users"]["collab_a"].id).first()
+        await submissions.submit(user, uuid=uuid.uuid4(), form_id="play-area", form_version=1,
+                                 answers=_place(place_name="<script>alert(1)</script>", opening="closed",
+                                                location={"lat": 21.05, "lon": 105.85}))
+
+    asyncio.run(late())
+    assert Submission.count().where(Submission.form_id == "play-area").run_sync() == 4
+    response = client.get(f"/public/{period.id}/play-areas/geojson", params={"area": world["commune_a"].code})
+    geo = json.loads(response.content)
+    assert len(geo["features"]) == 3 and "closed" not in {f["properties"]["safety"] for f in geo["features"]}
+    assert "<script>" not in response.text and "Sân chơi nhà văn hóa" not in response.text
+    assert set(geo["features"][0]["properties"]) == {"kind", "kind_label", "commune_code", "commune", "safety",
+                                                     "safety_label"}
+    png = client.get(f"/public/{period.id}/play-areas/png", params={"area": world["commune_a"].code}).content
+    assert count_colour(png, COLOURS["closed"]) == 0

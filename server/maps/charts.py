@@ -1,6 +1,8 @@
-"""Charts: a commune's points per criterion and its totals over periods; an area's share of
-recognised communes over periods and the distribution of its totals with the thresholds marked.
+"""Charts made for phones: 4 inches wide (shown ≈ 334 CSS px on a 360 px screen), text ≥ 11 pt.
 
+A commune's goals (reached or still to reach) and its results over the periods; an area's share of
+recognised communes over the periods and, per goal, the share of its listed communes that reached
+it. Only public results are drawn (privacy.PublicResult): no points, no totals.
 Specs carry translated text; the draw functions run in the render thread and only draw.
 """
 
@@ -11,12 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from server.maps import fonts
-from server.maps.legend import MAXIMUM, POINTS, PROVISIONAL, RESULTS, THRESHOLD, ZERO, ZERO_MAXIMUM
+from server.maps.fonts import MIN_TEXT_PT, PHONE_WIDTH_IN
+from server.maps.legend import MAXIMUM, PROVISIONAL, RESULTS
 
 RECOGNISED, NOT_RECOGNISED = RESULTS[0].colour, RESULTS[1].colour
+WRAP = 34  # characters of 11 pt text on one line of a 4-inch figure
+LINE_IN = 0.22  # inches per line of 11 pt text
 
 
 @dataclass
@@ -29,74 +35,104 @@ class Frame:
     provisional_note: str | None = None
 
 
-def _frame(figure: Figure, frame: Frame) -> None:
-    figure.text(0.5, 0.975, frame.title, ha="center", va="top", fontproperties=fonts.font(14, bold=True))
-    figure.text(0.5, 0.93, frame.subtitle, ha="center", va="top", fontproperties=fonts.font(10))
+def _wrap(text: str, width: int = WRAP) -> list[str]:
+    return textwrap.wrap(text, width) or [""]
+
+
+class _Column:
+    """Lays texts from the top of a figure down, in inches, so nothing overlaps whatever the language."""
+
+    def __init__(self, figure: Figure, height_in: float) -> None:
+        self.figure, self.height, self.y = figure, height_in, height_in - 0.12
+
+    def text(self, text: str, size: float = MIN_TEXT_PT, bold: bool = False, colour: str = "black",
+             width: int = WRAP) -> None:
+        for line in _wrap(text, width):
+            self.figure.text(0.03, self.y / self.height, line, va="top", ha="left", color=colour,
+                             fontproperties=fonts.font(size, bold))
+            self.y -= LINE_IN * size / MIN_TEXT_PT
+
+    def skip(self, inches: float) -> None:
+        self.y -= inches
+
+
+def _frame_height(frame: Frame) -> float:
+    lines = len(_wrap(frame.title, 30)) * 1.3 + len(_wrap(frame.subtitle)) + 0.4
     if frame.provisional_note:
-        figure.text(0.5, 0.895, frame.provisional_note, ha="center", va="top", color=PROVISIONAL,
-                    fontproperties=fonts.font(9, bold=True))
-    figure.text(0.02, 0.01, frame.source, ha="left", va="bottom", color="#495057", fontproperties=fonts.font(8))
+        lines += len(_wrap(frame.provisional_note))
+    return lines * LINE_IN + 0.2
 
 
-def _style(axes, label_size: float = 9, numbers: Any = None) -> None:
-    """Plain axes; `numbers` (the page language's number format) writes the tick labels."""
-    if numbers is not None:
-        ticks = FuncFormatter(lambda value, _: numbers(int(value) if float(value).is_integer() else value))
-        axes.xaxis.set_major_formatter(ticks)
-        axes.yaxis.set_major_formatter(ticks)
+def _head(figure: Figure, height: float, frame: Frame) -> _Column:
+    column = _Column(figure, height)
+    column.text(frame.title, 13, bold=True, width=30)
+    column.text(frame.subtitle, colour="#343a40")
+    if frame.provisional_note:
+        column.text(frame.provisional_note, colour=PROVISIONAL, bold=True)
+    column.skip(0.08)
+    return column
+
+
+def _foot(figure: Figure, height: float, frame: Frame) -> None:
+    lines = _wrap(frame.source, 40)
+    for index, line in enumerate(reversed(lines)):
+        figure.text(0.03, (0.08 + index * LINE_IN) / height, line, va="bottom", ha="left", color="#495057",
+                    fontproperties=fonts.font())
+
+
+def _foot_height(frame: Frame) -> float:
+    return len(_wrap(frame.source, 40)) * LINE_IN + 0.15
+
+
+def _style(axes) -> None:
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     for label in (*axes.get_xticklabels(), *axes.get_yticklabels()):
-        label.set_fontproperties(fonts.font(label_size))
+        label.set_fontproperties(fonts.font())
 
 
 # ---------------------------------------------------------------- one commune
 
 @dataclass
-class CriterionBar:
-    label: str
-    points: int
-    max: int
+class GoalRow:
+    text: str  # the goal said for children
+    reached: bool
 
 
 @dataclass
-class CriteriaSpec:
+class GoalsSpec:
     frame: Frame
-    bars: list[CriterionBar]
-    points_label: str  # "points"
-    legend_points: str  # "Points earned"
-    legend_max: str  # "Maximum"
-    count_format: Any = str
+    rows: list[GoalRow]
+    reached_label: str  # "Reached"
+    to_reach_label: str  # "Still working on it"
 
 
-def draw_criteria(spec: CriteriaSpec) -> Figure:
-    """Horizontal bars: the maximum in grey, the points earned over it (red at 0 points)."""
-    count = len(spec.bars)
-    figure = Figure(figsize=(8, 1.9 + 0.42 * count), facecolor="white")
-    axes = figure.add_axes((0.40, 0.09, 0.52, 0.80 - 1.1 / (1.9 + 0.42 * count)))
-    rows = list(range(count))[::-1]
-    maxima = [bar.max for bar in spec.bars]
-    axes.barh(rows, maxima, height=0.7, label=spec.legend_max,
-              color=[ZERO_MAXIMUM if bar.points == 0 else MAXIMUM for bar in spec.bars])
-    axes.barh(rows, [bar.points for bar in spec.bars], height=0.7, label=spec.legend_points, color=POINTS)
-    axes.set_yticks(rows, [textwrap.fill(bar.label, 40) for bar in spec.bars])
-    for row, bar in zip(rows, spec.bars):
-        axes.text(bar.max + max(maxima) * 0.01, row, f"{spec.count_format(bar.points)}/{spec.count_format(bar.max)}", va="center",
-                  color=ZERO if bar.points == 0 else "black", fontproperties=fonts.font(8, bold=bar.points == 0))
-    axes.set_xlim(0, max(maxima or [1]) * 1.15)
-    axes.set_xlabel(spec.points_label, fontproperties=fonts.font(9))
-    axes.tick_params(axis="y", length=0)
-    _style(axes, 8)
-    axes.legend(loc="lower right", prop=fonts.font(8), frameon=False)
-    _frame(figure, spec.frame)
+def draw_goals(spec: GoalsSpec) -> Figure:
+    """A checklist: each goal with a green tick (reached) or an orange circle (still to reach)."""
+    lines = sum(len(_wrap(row.text, WRAP - 4)) for row in spec.rows) + 0.35 * len(spec.rows) + 1.5
+    height = _frame_height(spec.frame) + lines * LINE_IN + _foot_height(spec.frame)
+    figure = Figure(figsize=(PHONE_WIDTH_IN, height), facecolor="white")
+    column = _head(figure, height, spec.frame)
+    for row in spec.rows:
+        colour = RECOGNISED if row.reached else NOT_RECOGNISED
+        mark = "✓" if row.reached else "○"
+        figure.text(0.03, column.y / height, mark, va="top", ha="left", color=colour,
+                    fontproperties=fonts.font(13, bold=True))
+        for line in _wrap(row.text, WRAP - 4):
+            figure.text(0.12, column.y / height, line, va="top", ha="left", fontproperties=fonts.font())
+            column.skip(LINE_IN)
+        column.skip(0.35 * LINE_IN)
+    column.skip(0.1)
+    column.text(f"✓ {spec.reached_label}   ○ {spec.to_reach_label}", colour="#343a40")
+    _foot(figure, height, spec.frame)
     return figure
 
 
 @dataclass
 class HistoryPoint:
     period: str
-    total: int
-    threshold: int
+    reached: int
+    goals: int
     certified: bool
 
 
@@ -104,32 +140,43 @@ class HistoryPoint:
 class HistorySpec:
     frame: Frame
     points: list[HistoryPoint]
-    total_label: str  # "Total points"
-    threshold_label: str  # "Threshold"
-    count_format: Any = str
+    goals_label: str  # "Goals reached"
+    recognised_label: str
+    not_recognised_label: str
+    count_format: Any = str  # numbers in the page language (server.core.i18n)
 
 
 def draw_history(spec: HistorySpec) -> Figure:
-    """Totals per period (green when recognised), with the threshold of each period dashed."""
-    figure = Figure(figsize=(8, 4.5), facecolor="white")
-    axes = figure.add_axes((0.10, 0.17, 0.85, 0.62))
+    """Goals reached per period, green when the commune was recognised."""
+    plot_in = 2.4 + 0.2 * max((len(_wrap(p.period, 12)) for p in spec.points), default=1)
+    height = _frame_height(spec.frame) + plot_in + 2 * LINE_IN + _foot_height(spec.frame)
+    figure = Figure(figsize=(PHONE_WIDTH_IN, height), facecolor="white")
+    column = _head(figure, height, spec.frame)
+    bottom = _foot_height(spec.frame) + 2 * LINE_IN + 0.55
+    axes = figure.add_axes((0.14, bottom / height, 0.82, (column.y - bottom - 0.1) / height))
     xs = list(range(len(spec.points)))
-    totals = [p.total for p in spec.points]
-    axes.plot(xs, totals, color=POINTS, linewidth=2, label=spec.total_label, zorder=2)
-    axes.scatter(xs, totals, s=60, zorder=3, c=[RECOGNISED if p.certified else NOT_RECOGNISED for p in spec.points])
-    axes.step(xs, [p.threshold for p in spec.points], where="mid", color=THRESHOLD, linestyle="--",
-              label=spec.threshold_label)
+    most = max((p.goals for p in spec.points), default=1)
+    axes.bar(xs, [p.goals for p in spec.points], width=0.6, color=MAXIMUM)
+    axes.bar(xs, [p.reached for p in spec.points], width=0.6,
+             color=[RECOGNISED if p.certified else NOT_RECOGNISED for p in spec.points])
     for x, point in zip(xs, spec.points):
-        axes.annotate(spec.count_format(point.total), (x, point.total), textcoords="offset points", xytext=(0, 8), ha="center",
-                      fontproperties=fonts.font(9))
-    axes.set_xticks(xs, [textwrap.fill(p.period, 18) for p in spec.points])
-    low = min(totals + [p.threshold for p in spec.points] or [0])
-    axes.set_ylim(max(0, low - 100), 1050)
-    axes.set_xlim(-0.5, max(0.5, len(xs) - 0.5))
-    axes.legend(loc="lower right", prop=fonts.font(8), frameon=False)
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: spec.count_format(int(value))))
+        axes.annotate(f"{spec.count_format(point.reached)}/{spec.count_format(point.goals)}", (x, point.goals),
+                      textcoords="offset points",
+                      xytext=(0, 3), ha="center", fontproperties=fonts.font(bold=True))
+    axes.set_xticks(xs, ["\n".join(_wrap(p.period, 12)) for p in spec.points])
+    axes.set_ylim(0, most * 1.2)
+    axes.set_xlim(-0.6, max(0.6, len(xs) - 0.4))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    axes.set_ylabel(spec.goals_label, fontproperties=fonts.font())
     _style(axes)
-    _frame(figure, spec.frame)
+    key_y = (_foot_height(spec.frame) + LINE_IN * 0.4) / height
+    figure.patches.append(Rectangle((0.03, key_y), 0.035, 0.12 / height, transform=figure.transFigure,
+                                    color=RECOGNISED))
+    figure.text(0.08, key_y, spec.recognised_label, va="bottom", fontproperties=fonts.font())
+    figure.patches.append(Rectangle((0.03, key_y + LINE_IN / height), 0.035, 0.12 / height,
+                                    transform=figure.transFigure, color=NOT_RECOGNISED))
+    figure.text(0.08, key_y + LINE_IN / height, spec.not_recognised_label, va="bottom", fontproperties=fonts.font())
+    _foot(figure, height, spec.frame)
     return figure
 
 
@@ -141,55 +188,68 @@ class ShareSpec:
     periods: list[str]
     recognised: list[int]
     listed: list[int]
-    share_label: str  # "Share of listed communes recognised"
+    share_label: str  # "Recognised"
     count_format: Any = str  # counts and shares in the page language (server.core.i18n)
     percent_format: Any = lambda share: f"{share:.0%}"
 
 
 def draw_share(spec: ShareSpec) -> Figure:
     """Per period, the share of the area's listed communes that were recognised."""
-    figure = Figure(figsize=(8, 4.5), facecolor="white")
-    axes = figure.add_axes((0.10, 0.17, 0.85, 0.62))
+    plot_in = 2.4 + 0.2 * max((len(_wrap(p, 12)) for p in spec.periods), default=1)
+    height = _frame_height(spec.frame) + plot_in + _foot_height(spec.frame)
+    figure = Figure(figsize=(PHONE_WIDTH_IN, height), facecolor="white")
+    column = _head(figure, height, spec.frame)
+    bottom = _foot_height(spec.frame) + 0.55
+    axes = figure.add_axes((0.17, bottom / height, 0.79, (column.y - bottom - 0.1) / height))
     xs = list(range(len(spec.periods)))
     shares = [r / n if n else 0 for r, n in zip(spec.recognised, spec.listed)]
     axes.bar(xs, shares, color=RECOGNISED, width=0.6)
     for x, share, r, n in zip(xs, shares, spec.recognised, spec.listed):
-        axes.annotate(f"{spec.percent_format(share)} ({spec.count_format(r)}/{spec.count_format(n)})", (x, share),
-                      textcoords="offset points", xytext=(0, 4), ha="center", fontproperties=fonts.font(9))
-    axes.set_xticks(xs, [textwrap.fill(p, 18) for p in spec.periods])
-    axes.set_ylim(0, 1.12)
+        axes.annotate(f"{spec.percent_format(share)}\n({spec.count_format(r)}/{spec.count_format(n)})", (x, share),
+                      textcoords="offset points", xytext=(0, 3), ha="center", fontproperties=fonts.font())
+    axes.set_xticks(xs, ["\n".join(_wrap(p, 12)) for p in spec.periods])
+    axes.set_ylim(0, 1.3)
+    axes.set_xlim(-0.6, max(0.6, len(xs) - 0.4))
     axes.yaxis.set_major_formatter(FuncFormatter(lambda share, _: spec.percent_format(share)))
-    axes.set_ylabel(spec.share_label, fontproperties=fonts.font(9))
+    axes.set_yticks([0, 0.5, 1.0])
+    axes.set_ylabel(spec.share_label, fontproperties=fonts.font())
     _style(axes)
-    _frame(figure, spec.frame)
+    _foot(figure, height, spec.frame)
     return figure
 
 
 @dataclass
-class TotalsSpec:
+class GoalShare:
+    text: str
+    reached: int
+    listed: int
+
+
+@dataclass
+class AreaGoalsSpec:
     frame: Frame
-    totals: list[int]
-    thresholds: dict[int, str] = field(default_factory=dict)  # threshold → its label
-    communes_label: str = ""  # "Communes"
-    total_label: str = ""  # "Total points"
-    count_format: Any = str
+    goals: list[GoalShare] = field(default_factory=list)
+    count_format: Any = str  # numbers in the page language (server.core.i18n)
+    percent_format: Any = lambda share: f"{share:.0%}"
 
 
-def draw_totals(spec: TotalsSpec) -> Figure:
-    """A histogram of totals (bins of 25 points) with each threshold as a labelled line."""
-    figure = Figure(figsize=(8, 4.8), facecolor="white")
-    axes = figure.add_axes((0.10, 0.15, 0.85, 0.62))
-    low = min(spec.totals + list(spec.thresholds) or [0])
-    start = max(0, (low // 25) * 25 - 25)
-    axes.hist(spec.totals, bins=list(range(start, 1026, 25)), color=POINTS, edgecolor="white")
-    axes.set_xlim(start, 1025)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    for position, (threshold, label) in enumerate(sorted(spec.thresholds.items())):
-        axes.axvline(threshold, color=THRESHOLD, linestyle="--", linewidth=1.5)
-        axes.text(threshold, 1.0 - 0.09 * position, f" {label}", transform=axes.get_xaxis_transform(),
-                  color=THRESHOLD, va="top", ha="right" if threshold > 950 else "left", fontproperties=fonts.font(8))
-    axes.set_xlabel(spec.total_label, fontproperties=fonts.font(9))
-    axes.set_ylabel(spec.communes_label, fontproperties=fonts.font(9))
-    _style(axes, numbers=spec.count_format)
-    _frame(figure, spec.frame)
+def draw_area_goals(spec: AreaGoalsSpec) -> Figure:
+    """For each goal: its sentence, then a bar of the share of the area's listed communes that reached it."""
+    lines = sum(len(_wrap(goal.text)) + 1.6 for goal in spec.goals) + 0.5
+    height = _frame_height(spec.frame) + lines * LINE_IN + _foot_height(spec.frame)
+    figure = Figure(figsize=(PHONE_WIDTH_IN, height), facecolor="white")
+    column = _head(figure, height, spec.frame)
+    for goal in spec.goals:
+        column.text(goal.text)
+        share = goal.reached / goal.listed if goal.listed else 0.0
+        bar_y = (column.y - LINE_IN) / height
+        figure.patches.append(Rectangle((0.03, bar_y), 0.62, 0.16 / height, transform=figure.transFigure,
+                                        color=MAXIMUM))
+        figure.patches.append(Rectangle((0.03, bar_y), 0.62 * share, 0.16 / height, transform=figure.transFigure,
+                                        color=RECOGNISED))
+        label = f"{spec.percent_format(share)} ({spec.count_format(goal.reached)}/{spec.count_format(goal.listed)})"
+        figure.text(0.67, bar_y - 0.01 / height, label, va="bottom",
+                    fontproperties=fonts.font(bold=True))
+        column.skip(1.6 * LINE_IN)
+    _foot(figure, height, spec.frame)
     return figure

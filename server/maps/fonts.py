@@ -26,13 +26,21 @@ def family() -> str:
     return FontProperties(fname=str(FONT_PATH)).get_name()
 
 
-def font(size: float = 10, bold: bool = False) -> FontProperties:
-    """Properties naming the shipped file itself (not a family to look up)."""
+# Figures are drawn 4 inches wide (PHONE_WIDTH_IN) and shown about 334 CSS px wide on a 360 px phone:
+# 11 pt is then 11 × 334 / (72 × 4) ≈ 12.8 CSS px, above the 12 px a phone reader needs.
+PHONE_WIDTH_IN = 4.0
+MIN_TEXT_PT = 11.0
+
+
+def font(size: float = MIN_TEXT_PT, bold: bool = False) -> FontProperties:
+    """Properties naming the shipped file itself (not a family to look up); never below MIN_TEXT_PT."""
+    if size < MIN_TEXT_PT:
+        raise ValueError(f"text of {size} pt is unreadable on a phone (minimum {MIN_TEXT_PT} pt)")
     return FontProperties(fname=str(BOLD_PATH if bold else FONT_PATH), size=size)
 
 
 def rc() -> dict[str, object]:
     """rcParams for `matplotlib.rc_context` around a render (inside the render lock)."""
     name = family()
-    return {"font.family": "sans-serif", "font.sans-serif": [name], "svg.fonttype": "path",
+    return {"font.family": "sans-serif", "font.sans-serif": [name], "font.size": MIN_TEXT_PT, "svg.fonttype": "path",
             "svg.hashsalt": "phuhop", "axes.unicode_minus": False}

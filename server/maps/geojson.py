@@ -20,7 +20,7 @@ def _feature(geometry: dict[str, Any], properties: dict[str, Any]) -> dict[str, 
 
 def communes(points: list[CommunePoint], boundaries: dict[int, dict[str, Any]], labels: dict[str, str],
              extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One feature per commune: its code, name, public result and the category's label."""
+    """One feature per commune: its code, name, public result (privacy.PublicResult) and the category's label."""
     features = []
     for point in points:
         geometry = boundaries.get(point.id)
@@ -30,17 +30,19 @@ def communes(points: list[CommunePoint], boundaries: dict[int, dict[str, Any]], 
             geometry = {"type": "Point", "coordinates": [point.lon, point.lat]}
         features.append(_feature(geometry, {
             "code": point.code, "name": point.name, "category": point.category,
-            "category_label": labels.get(point.category, point.category), "total": point.total,
-            "threshold": point.threshold, "provisional": point.provisional, "commune_type": point.commune_type,
+            "category_label": labels.get(point.category, point.category), "goals_reached": point.reached,
+            "goals": point.goals, "provisional": point.provisional, "commune_type": point.commune_type,
             "population": point.population,
         }))
     return {"type": "FeatureCollection", "features": features, **(extra or {})}
 
 
-def play_areas(places: list[PlayArea], labels: dict[str, str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def play_areas(places: list[PlayArea], labels: dict[str, str], kinds: dict[str, str],
+               extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Reviewed places only (see playareas): the kind and rating come from choices, never from typed text."""
     features = [_feature({"type": "Point", "coordinates": [place.lon, place.lat]}, {
-        "name": place.name, "kind": place.kind, "commune_code": place.commune_code, "commune": place.commune_name,
-        "safety": place.rating, "safety_label": labels.get(place.rating, place.rating),
+        "kind": place.kind, "kind_label": kinds.get(place.kind, place.kind), "commune_code": place.commune_code,
+        "commune": place.commune_name, "safety": place.rating, "safety_label": labels.get(place.rating, place.rating),
     }) for place in places]
     return {"type": "FeatureCollection", "features": features, **(extra or {})}
 

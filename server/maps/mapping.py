@@ -1,6 +1,8 @@
-"""Maps of communes: one point per commune (sized by population where known) or, where an admin
-uploaded its boundary, the commune's polygon (a choropleth). Coloured by a category.
+"""Maps of communes, made for phones: one point per commune (sized by population where known) or, where
+an admin uploaded its boundary, the commune's polygon (a choropleth), coloured by a category, on
+the background of Vietnam's provinces (`outline`, approximate) with the names of the places shown.
 
+A national map always shows the Hoàng Sa and Trường Sa archipelagos, drawn and named as Vietnam's.
 `MapSpec` carries everything already translated, so `draw_map` (run in the render thread) only
 draws: no database, no gettext, no request context.
 """
@@ -9,17 +11,21 @@ from __future__ import annotations
 
 import math
 import statistics
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from server.maps import fonts
+from server.maps.fonts import MIN_TEXT_PT, PHONE_WIDTH_IN
 from server.maps.legend import PROVISIONAL
 
-WIDTH, HEIGHT = 8.0, 9.0  # inches; × 100 dpi = 800 × 900 px
+NATIONAL_EXTENT = (102.0, 117.4, 6.6, 23.6)  # lon min, lon max, lat min, lat max: the mainland and both archipelagos
+LAND, LAND_EDGE, AREA, SEA = "#f1f3f5", "#adb5bd", "#e7f0fa", "#ffffff"
+LINE_IN = 0.22
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,27 @@ class MapPoint:
     category: str
     population: int | None = None
     geometry: dict[str, Any] | None = None  # GeoJSON Polygon / MultiPolygon, when uploaded
+
+
+@dataclass(frozen=True)
+class Place:
+    """A named place on the map (a province, a commune, an archipelago)."""
+
+    lon: float
+    lat: float
+    name: str
+    bold: bool = False
+
+
+@dataclass
+class Background:
+    """Provinces (rings), the area's own province(s) highlighted, archipelagos and the names to write."""
+
+    provinces: list[tuple[str, list[list[tuple[float, float]]]]] = field(default_factory=list)  # (code, rings)
+    highlight: set[str] = field(default_factory=set)
+    archipelagos: list[tuple[str, list[tuple[float, float]]]] = field(default_factory=list)  # (name, islands)
+    places: list[Place] = field(default_factory=list)
+    national: bool = False
 
 
 @dataclass
@@ -41,9 +68,10 @@ class MapSpec:
     provisional_note: str | None = None  # shown in red when results use PROVISIONAL values
     missing_note: str | None = None  # e.g. "12 communes have no coordinates"
     count_format: Any = str  # formats legend counts in the page language
+    background: Background = field(default_factory=Background)
 
 
-def _rings(geometry: dict[str, Any]) -> list[list[tuple[float, float]]]:
+def rings(geometry: dict[str, Any]) -> list[list[tuple[float, float]]]:
     """Outer rings of a Polygon or MultiPolygon (holes are too small to see on these maps)."""
     if geometry.get("type") == "Polygon":
         polygons = [geometry["coordinates"]]
@@ -55,58 +83,127 @@ def _rings(geometry: dict[str, Any]) -> list[list[tuple[float, float]]]:
 
 
 def _marker_size(count: int) -> float:
-    return 3.0 if count > 2000 else 12.0 if count > 300 else 48.0
+    return 4.0 if count > 2000 else 10.0 if count > 300 else 28.0
+
+
+def _extent(spec: MapSpec) -> tuple[float, float, float, float]:
+    if spec.background.national:
+        return NATIONAL_EXTENT
+    lons = [p.lon for p in spec.points if not p.geometry] + [x for p in spec.points if p.geometry
+                                                              for ring in rings(p.geometry) for x, _ in ring]
+    lats = [p.lat for p in spec.points if not p.geometry] + [y for p in spec.points if p.geometry
+                                                              for ring in rings(p.geometry) for _, y in ring]
+    for code, shape in spec.background.provinces:
+        if code in spec.background.highlight:
+            lons += [x for ring in shape for x, _ in ring]
+            lats += [y for ring in shape for _, y in ring]
+    if not lons:
+        return NATIONAL_EXTENT
+    pad = max(0.02, (max(lons) - min(lons)) * 0.06, (max(lats) - min(lats)) * 0.06)
+    return min(lons) - pad, max(lons) + pad, min(lats) - pad, max(lats) + pad
+
+
+def _wrapped(text: str, width: int = 34) -> list[str]:
+    return textwrap.wrap(text, width) or [""]
 
 
 def draw_map(spec: MapSpec) -> Figure:
-    figure = Figure(figsize=(WIDTH, HEIGHT), facecolor="white")
-    axes = figure.add_axes((0.04, 0.17, 0.92, 0.70))
-    axes.set_axis_off()
-    figure.text(0.5, 0.965, spec.title, ha="center", va="top", fontproperties=fonts.font(15, bold=True))
-    figure.text(0.5, 0.925, spec.subtitle, ha="center", va="top", fontproperties=fonts.font(11))
+    x0, x1, y0, y1 = _extent(spec)
+    mid = math.cos(math.radians((y0 + y1) / 2))
+    map_w = PHONE_WIDTH_IN - 0.2
+    map_h = min(map_w * (y1 - y0) / ((x1 - x0) * mid), 6.0)
+    map_w = min(map_w, map_h * (x1 - x0) * mid / (y1 - y0))
+    head = [(line, 13, True, "black") for line in _wrapped(spec.title, 30)]
+    head += [(line, MIN_TEXT_PT, False, "#343a40") for line in _wrapped(spec.subtitle)]
     if spec.provisional_note:
-        figure.text(0.5, 0.895, spec.provisional_note, ha="center", va="top", color=PROVISIONAL,
-                    fontproperties=fonts.font(10, bold=True), wrap=True)
+        head += [(line, MIN_TEXT_PT, True, PROVISIONAL) for line in _wrapped(spec.provisional_note)]
+    footer = _wrapped(spec.source if not spec.missing_note else f"{spec.source} {spec.missing_note}", 40)
+    legend_rows = sum(1 for key in spec.categories if any(p.category == key for p in spec.points))
+    height = 0.15 + sum(LINE_IN * size / MIN_TEXT_PT for _, size, _, _ in head) + 0.1 + map_h \
+        + 0.15 + legend_rows * LINE_IN * 1.15 + 0.1 + len(footer) * LINE_IN + 0.1
+    figure = Figure(figsize=(PHONE_WIDTH_IN, height), facecolor="white")
+    y = height - 0.12
+    for line, size, bold, colour in head:
+        figure.text(0.03, y / height, line, va="top", fontproperties=fonts.font(size, bold), color=colour)
+        y -= LINE_IN * size / MIN_TEXT_PT
+    y -= 0.1
+    axes = figure.add_axes(((PHONE_WIDTH_IN - map_w) / 2 / PHONE_WIDTH_IN, (y - map_h) / height,
+                            map_w / PHONE_WIDTH_IN, map_h / height))
+    axes.set_xlim(x0, x1)
+    axes.set_ylim(y0, y1)
+    axes.set_aspect(1 / mid, adjustable="datalim")
+    axes.set_xticks([])
+    axes.set_yticks([])
+    for side in axes.spines.values():
+        side.set_color(LAND_EDGE)
+    axes.set_facecolor(SEA)
+    _background(axes, spec.background)
+    counts = _draw_points(axes, spec)
+    _names(axes, spec.background, (x0, x1, y0, y1))
+    y -= map_h + 0.15
+    for key, (label, colour) in spec.categories.items():
+        if not counts.get(key):
+            continue
+        figure.patches.append(Rectangle((0.03, (y - 0.15) / height), 0.05, 0.14 / height,
+                                        transform=figure.transFigure, color=colour))
+        figure.text(0.1, (y - 0.08) / height, f"{label} ({spec.count_format(counts[key])})", va="center",
+                    fontproperties=fonts.font())
+        y -= LINE_IN * 1.15
+    y -= 0.1
+    for line in footer:
+        figure.text(0.03, y / height, line, va="top", color="#495057", fontproperties=fonts.font())
+        y -= LINE_IN
+    return figure
 
+
+def _background(axes, background: Background) -> None:
+    land = [ring for code, shape in background.provinces if code not in background.highlight for ring in shape]
+    mine = [ring for code, shape in background.provinces if code in background.highlight for ring in shape]
+    if land:
+        axes.add_collection(PolyCollection(land, facecolors=LAND, edgecolors=LAND_EDGE, linewidths=0.4, zorder=0))
+    if mine:
+        axes.add_collection(PolyCollection(mine, facecolors=AREA, edgecolors="#495057", linewidths=0.8, zorder=0))
+    for _, islands in background.archipelagos:
+        axes.scatter([x for x, _ in islands], [y for _, y in islands], s=6, c=LAND_EDGE, marker="o",
+                     linewidths=0, zorder=1)
+        xs, ys = [x for x, _ in islands], [y for _, y in islands]
+        axes.add_patch(Rectangle((min(xs) - 0.35, min(ys) - 0.35), max(xs) - min(xs) + 0.7, max(ys) - min(ys) + 0.7,
+                                 fill=False, edgecolor=LAND_EDGE, linestyle=(0, (3, 2)), linewidth=0.6, zorder=1))
+
+
+def _draw_points(axes, spec: MapSpec) -> dict[str, int]:
     points = spec.points
     base = _marker_size(len(points))
     populations = [p.population for p in points if p.population]
     typical = statistics.median(populations) if populations else 1
     counts = {key: 0 for key in spec.categories}
-    lons: list[float] = []
-    lats: list[float] = []
     # Drawn in reverse legend order, so the first categories (results) lie on top of "not listed".
     for key in reversed(list(spec.categories)):
         colour = spec.categories[key][1]
         members = [p for p in points if p.category == key]
         counts[key] = len(members)
-        shapes = [ring for p in members if p.geometry for ring in _rings(p.geometry)]
+        shapes = [ring for p in members if p.geometry for ring in rings(p.geometry)]
         if shapes:
-            axes.add_collection(PolyCollection(shapes, facecolors=colour, edgecolors="white", linewidths=0.3))
-            for ring in shapes:
-                lons.extend(x for x, _ in ring)
-                lats.extend(y for _, y in ring)
+            axes.add_collection(PolyCollection(shapes, facecolors=colour, edgecolors="white", linewidths=0.3,
+                                               zorder=2))
         dots = [p for p in members if not p.geometry]
         if dots:
             sizes = [base * min(3.0, max(0.5, math.sqrt(p.population / typical))) if p.population else base
                      for p in dots]
             axes.scatter([p.lon for p in dots], [p.lat for p in dots], s=sizes, c=colour, marker="o",
-                         linewidths=0, zorder=2)
-            lons.extend(p.lon for p in dots)
-            lats.extend(p.lat for p in dots)
-    if lons:
-        pad_x = max(0.05, (max(lons) - min(lons)) * 0.03)
-        pad_y = max(0.05, (max(lats) - min(lats)) * 0.03)
-        axes.set_xlim(min(lons) - pad_x, max(lons) + pad_x)
-        axes.set_ylim(min(lats) - pad_y, max(lats) + pad_y)
-        # Degrees of longitude shrink with latitude: keep shapes true at the map's centre.
-        axes.set_aspect(1 / math.cos(math.radians((min(lats) + max(lats)) / 2)), adjustable="box")
+                         linewidths=0, zorder=3)
+    return counts
 
-    handles = [Patch(facecolor=colour, edgecolor=colour, label=f"{label} ({spec.count_format(counts[key])})")
-               for key, (label, colour) in spec.categories.items() if counts[key]]
-    if handles:
-        figure.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.045), ncol=2,
-                      frameon=False, prop=fonts.font(10), handlelength=1.6, handleheight=1.1)
-    footer = spec.source if not spec.missing_note else f"{spec.source} · {spec.missing_note}"
-    figure.text(0.02, 0.012, footer, ha="left", va="bottom", color="#495057", fontproperties=fonts.font(8))
-    return figure
+
+def _names(axes, background: Background, extent: tuple[float, float, float, float]) -> None:
+    x0, x1, y0, y1 = extent
+    for place in background.places:
+        if not (x0 <= place.lon <= x1 and y0 <= place.lat <= y1):
+            continue
+        left = place.lon > x0 + (x1 - x0) * 0.6
+        for index, line in enumerate(_wrapped(place.name, 18)):
+            axes.annotate(line, (place.lon, place.lat), xytext=(0, -index * 13), textcoords="offset points",
+                          ha="right" if left else "left", va="center", color="#212529", zorder=4,
+                          fontproperties=fonts.font(bold=place.bold), annotation_clip=False,
+                          bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",
+                                "alpha": 0.7})

@@ -8,6 +8,7 @@ served with an ETag, so a phone that already has one gets 304.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
@@ -18,10 +19,10 @@ from litestar.response import Template
 from scoring import COMMUNE_TYPE_LABELS
 from server.core.filenames import attachment, export_name
 from server.core.i18n import N_, current_language, gettext
-from server.maps import exports, geojson, legend, pictures, playareas, results, summary
+from server.maps import exports, geojson, goals, legend, pictures, playareas, privacy, results, summary
 from server.maps.render import MEDIA_TYPES
 from server.core.tables import Period, Unit
-from server.core.templating import localized
+from server.review.collation import sort_key
 
 NOT_PUBLIC = N_("These results are not public yet: only final lists are published.")
 IMAGE_FORMATS = ("png", "svg")
@@ -106,16 +107,45 @@ async def period_page(period_id: FromPath[int]) -> Template:
         "period": period, "rows": rows, "provisional": any(e.provisional for e in listed.values())})
 
 
+UNIT_PREFIXES = ("Thị trấn ", "Phường ", "Đặc khu ", "Xã ")
+
+
+def name_order(name: str) -> tuple:
+    """Vietnamese alphabetical order of the commune's own name ("Xã Đông Phong" sorts under Đ)."""
+    own = next((name[len(prefix):] for prefix in UNIT_PREFIXES if name.startswith(prefix)), name)
+    return sort_key(own), sort_key(name)
+
+
+@dataclass
+class PublicRow:
+    """A commune's line on a public list: registry facts and its `PublicResult`, nothing else."""
+
+    code: str
+    name: str
+    commune_type: str
+    result: privacy.PublicResult
+    score_id: int  # to read criterion titles; never shown
+
+
+async def public_rows(item: results.PublicList) -> tuple[list[PublicRow], dict[int, dict[str, Any]]]:
+    """The list's communes in Vietnamese name order, with their public results (and the stored results)."""
+    rows = await results.entries([item.id])
+    scores = await results.score_results([e.score_id for e in rows])
+    out = [PublicRow(code=e.code, name=e.name, commune_type=e.commune_type,
+                     result=privacy.public_result(scores.get(e.score_id, {})), score_id=e.score_id) for e in rows]
+    return sorted(out, key=lambda row: name_order(row.name)), scores
+
+
 @get("/public/{period_id:int}/lists/{list_id:int}", name="public_list", include_in_schema=False)
 async def list_page(period_id: FromPath[int], list_id: FromPath[int]) -> Template:
     period = await _period(period_id)
     item = await results.public_list(period.id, list_id)
     if item is None:
         raise NotFoundException(NOT_PUBLIC)
-    rows = await results.entries([item.id])
+    rows, _ = await public_rows(item)
     return Template("public_list.html", context={
         "period": period, "item": item, "rows": rows, "type_labels": COMMUNE_TYPE_LABELS,
-        "provisional": any(e.provisional for e in rows)})
+        "provisional": any(row.result.provisional for row in rows)})
 
 
 @get("/public/{period_id:int}/communes/{code:str}", name="public_commune", include_in_schema=False)
@@ -126,7 +156,7 @@ async def commune_page(period_id: FromPath[int], code: FromPath[str],
     result = await results.score_result(entry.score_id) or {}
     return Template("public_commune.html", context={
         "period": period, "commune": commune, "entry": entry, "province": await _province_of(commune),
-        "summary": summary.summarise(result, entry.provisional), "large": view == "large"})
+        "summary": summary.summarise(result), "large": view == "large"})
 
 
 # ---------------------------------------------------------------- pictures
@@ -149,11 +179,11 @@ async def results_map(request: Request, period_id: FromPath[int], fmt: FromPath[
     return picture_response(request, picture)
 
 
-@get("/public/{period_id:int}/totals/{fmt:str}", name="public_totals", include_in_schema=False)
-async def totals_chart(request: Request, period_id: FromPath[int], fmt: FromPath[str],
-                       area: AreaParam = None) -> Response:
+@get("/public/{period_id:int}/goals/{fmt:str}", name="public_goals", include_in_schema=False)
+async def goals_chart(request: Request, period_id: FromPath[int], fmt: FromPath[str],
+                      area: AreaParam = None) -> Response:
     period = await _period(period_id)
-    return picture_response(request, await pictures.totals_chart(period, await _area(period, area), _format(fmt)))
+    return picture_response(request, await pictures.goals_chart(period, await _area(period, area), _format(fmt)))
 
 
 @get("/public/{period_id:int}/recognised/{fmt:str}", name="public_recognised", include_in_schema=False)
@@ -201,37 +231,46 @@ async def play_area_map(request: Request, period_id: FromPath[int], fmt: FromPat
     if fmt == "geojson":
         labels = {key: label for key, (label, _) in legend.translated(legend.SAFETY).items()}
         places = await playareas.play_areas(period.id, period.unit_set, place)
-        return _download(geojson.dumps(geojson.play_areas(places, labels, extra={"name": place.name})),
+        collection = geojson.play_areas(places, labels, playareas.kind_labels(), extra={"name": place.name})
+        return _download(geojson.dumps(collection),
                          MEDIA_TYPES["geojson"], export_name("điểm vui chơi", place.name, period.year, ext="geojson"))
     return picture_response(request, await pictures.play_area_map(period, place, _format(fmt)))
 
 
 # ---------------------------------------------------------------- downloads of a list
 
-def _list_table(rows: list[results.Entry], scores: dict[int, dict[str, Any]]) -> exports.Table:
+def _yes_no(value: bool) -> str:
+    return gettext(N_("Yes")) if value else gettext(N_("No"))
+
+
+def _list_table(rows: list[PublicRow]) -> exports.Table:
     mark = gettext(N_("PROVISIONAL"))
-    criteria = max((len(s.get("criteria", [])) for s in scores.values()), default=0)
-    header = [gettext(N_("Code")), gettext(N_("Commune")), gettext(N_("Commune type")), gettext(N_("Total points")),
-              gettext(N_("Threshold")), gettext(N_("Result")), gettext(N_("Provisional values"))]
-    header += [gettext(N_("Criterion %(number)s"), number=n) for n in range(1, criteria + 1)]
+    keys = rows[0].result.goals if rows else ()
+    header = [gettext(N_("Code")), gettext(N_("Commune")), gettext(N_("Commune type")), gettext(N_("Result")),
+              gettext(N_("Provisional values")), gettext(N_("Goals reached"))]
+    header += [gettext(N_("Goal %(criteria)s reached"), criteria=goal.key) for goal in keys]
     body = []
-    for entry in rows:
-        result = scores.get(entry.score_id, {})
-        verdict = legend.RESULTS[0] if entry.certified else legend.RESULTS[1]
-        body.append([entry.code, entry.name, gettext(COMMUNE_TYPE_LABELS.get(entry.commune_type, entry.commune_type)),
-                     entry.total, entry.threshold, gettext(verdict.label), mark if entry.provisional else "",
-                     *[c["points"] for c in result.get("criteria", [])]])
+    for row in rows:
+        verdict = legend.RESULTS[0] if row.result.certified else legend.RESULTS[1]
+        body.append([row.code, row.name, gettext(COMMUNE_TYPE_LABELS.get(row.commune_type, row.commune_type)),
+                     gettext(verdict.label), mark if row.result.provisional else "",
+                     f"{row.result.reached}/{len(row.result.goals)}",
+                     *[_yes_no(goal.reached) for goal in row.result.goals]])
     return exports.Table(title=gettext(N_("List")), header=header, rows=body)
 
 
-def _figures_table(rows: list[results.Entry], scores: dict[int, dict[str, Any]]) -> exports.Table:
+def _goals_table(rows: list[PublicRow], scores: dict[int, dict[str, Any]]) -> exports.Table:
+    """One row per commune and goal: the goal said for children, and whether it was reached."""
     mark = gettext(N_("PROVISIONAL"))
-    header = [gettext(N_("Code")), gettext(N_("Commune")), gettext(N_("Line")), gettext(N_("Indicator")),
-              gettext(N_("Values (counts below 5 of sensitive facts shown as < 5)")), gettext(N_("Measured")),
-              gettext(N_("Unit")), gettext(N_("Points")), gettext(N_("Maximum")), gettext(N_("Provisional values"))]
-    body = [row for entry in rows
-            for row in exports.figure_rows(entry.code, entry.name, scores.get(entry.score_id, {}), localized, mark)]
-    return exports.Table(title=gettext(N_("Figures")), header=header, rows=body)
+    header = [gettext(N_("Code")), gettext(N_("Commune")), gettext(N_("Criteria")), gettext(N_("Goal")),
+              gettext(N_("Reached")), gettext(N_("Provisional values"))]
+    body = []
+    for row in rows:
+        titles = summary.titles_of(scores.get(row.score_id, {}))
+        for goal in row.result.goals:
+            body.append([row.code, row.name, goal.key, goals.sentence(row.result.rules, goal, titles),
+                         _yes_no(goal.reached), mark if row.result.provisional else ""])
+    return exports.Table(title=gettext(N_("Goals")), header=header, rows=body)
 
 
 @get("/public/{period_id:int}/lists/{list_id:int}/download/{name:str}", name="public_download",
@@ -241,19 +280,18 @@ async def download(period_id: FromPath[int], list_id: FromPath[int], name: FromP
     item = await results.public_list(period.id, list_id)
     if item is None or name not in ("list.csv", "figures.csv", "list.xlsx"):
         raise NotFoundException(NOT_PUBLIC)
-    rows = await results.entries([item.id])
-    scores = await results.score_results([e.score_id for e in rows])
+    rows, scores = await public_rows(item)
     about = (item.area_name, period.year, f"lần {item.revision}")
     if name == "list.csv":
-        return _download(exports.to_csv(_list_table(rows, scores)), MEDIA_TYPES["csv"],
+        return _download(exports.to_csv(_list_table(rows)), MEDIA_TYPES["csv"],
                          export_name("danh sách công nhận", *about, ext="csv"))
     if name == "figures.csv":
-        return _download(exports.to_csv(_figures_table(rows, scores)), MEDIA_TYPES["csv"],
-                         export_name("số liệu chi tiết", *about, ext="csv"))
-    note = pictures.provisional_note(any(e.provisional for e in rows))
-    content = exports.to_xlsx([_list_table(rows, scores), _figures_table(rows, scores)], note)
+        return _download(exports.to_csv(_goals_table(rows, scores)), MEDIA_TYPES["csv"],
+                         export_name("mục tiêu đã đạt", *about, ext="csv"))
+    note = pictures.provisional_note(any(row.result.provisional for row in rows))
+    content = exports.to_xlsx([_list_table(rows), _goals_table(rows, scores)], note)
     return _download(content, MEDIA_TYPES["xlsx"], export_name("danh sách công nhận", *about, ext="xlsx"))
 
 
-ROUTES = [index, period_page, list_page, commune_page, results_map, totals_chart, recognised_chart, criteria_chart,
+ROUTES = [index, period_page, list_page, commune_page, results_map, goals_chart, recognised_chart, criteria_chart,
           history_chart, share_image, play_area_map, download]

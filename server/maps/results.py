@@ -15,6 +15,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count, Max, Sum
 
 from server.core.tables import Assessment, Boundary, CertificationEntry, CertificationList, Period, Score, Unit
+from server.maps import privacy
 
 FINAL = "final"
 RECOGNISED, NOT_RECOGNISED, NOT_LISTED = "recognised", "not_recognised", "not_listed"
@@ -50,8 +51,8 @@ class CommunePoint:
     lon: float | None
     population: int | None
     category: str = NOT_LISTED
-    total: int | None = None
-    threshold: int | None = None
+    reached: int | None = None  # goals reached (privacy.PublicResult), when on a final list
+    goals: int | None = None
     provisional: bool = False
     list_id: int | None = None
     commune_type: str | None = None
@@ -192,12 +193,14 @@ async def result_points(period: Period, area: Unit | None) -> list[CommunePoint]
     """Communes of the area coloured by their public result in the period."""
     points = await commune_points(period.unit_set, area)
     listed = await period_entries(period.id)
+    scores = await score_results([entry.score_id for entry in listed.values()])
     for point in points:
         entry = listed.get(point.id)
         if entry is None:
             continue
-        point.category = RECOGNISED if entry.certified else NOT_RECOGNISED
-        point.total, point.threshold, point.provisional = entry.total, entry.threshold, entry.provisional
+        public = privacy.public_result(scores.get(entry.score_id, {}))
+        point.category = RECOGNISED if public.certified else NOT_RECOGNISED
+        point.reached, point.goals, point.provisional = public.reached, len(public.goals), public.provisional
         point.list_id, point.commune_type = entry.list_id, entry.commune_type
     return points
 
@@ -235,16 +238,17 @@ async def score_results(score_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 async def commune_history(commune: Unit) -> list[dict[str, Any]]:
-    """The commune's public results across periods, oldest first."""
+    """The commune's public results across periods, oldest first: goals reached and recognition."""
     history = []
     for period in reversed(await public_periods()):
         if period.unit_set != commune.unit_set:
             continue
         entry = (await period_entries(period.id)).get(commune.id)
         if entry is not None:
-            history.append({"period": period.name, "year": period.year, "total": entry.total,
-                            "threshold": entry.threshold, "certified": entry.certified,
-                            "provisional": entry.provisional})
+            public = privacy.public_result(await score_result(entry.score_id) or {})
+            history.append({"period": period.name, "year": period.year, "reached": public.reached,
+                            "goals": len(public.goals), "certified": public.certified,
+                            "provisional": public.provisional})
     return history
 
 

@@ -1,7 +1,8 @@
 """The share image of a commune's result: exactly 1200 × 630 px (the size social networks preview).
 
-Large type for a screen at a children's forum: the commune, the verdict in its colour, the total
-against the threshold, and a small bar per criterion. A PROVISIONAL result says so in a red band.
+Large type for a screen at a children's forum: the commune, the verdict in its colour, how many
+goals for children it reached, and a box per goal (green when reached). Only the public view of
+the result (privacy.PublicResult): no points. A PROVISIONAL result says so in a red band.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from server.maps import fonts
-from server.maps.legend import MAXIMUM, POINTS, PROVISIONAL, ZERO_MAXIMUM
+from server.maps.legend import PROVISIONAL, RESULTS
 
 SIZE_PX = (1200, 630)
 DPI = 100
@@ -25,11 +26,11 @@ class ShareSpec:
     period: str
     verdict: str
     verdict_colour: str
-    total_line: str  # "870 / 1,000 points"
-    threshold_line: str  # "Threshold for this commune: 850 points"
+    goals_line: str  # "9 of 11 goals for children reached"
     source: str
-    criteria: list[tuple[int, int]] = field(default_factory=list)  # (points, max) per criterion, in order
-    criteria_label: str = ""  # "Points per criterion"
+    goals: list[bool] = field(default_factory=list)  # reached, per goal in order
+    goal_names: list[str] = field(default_factory=list)  # "1", "3-5", …
+    goals_label: str = ""  # "Goals"
     provisional_note: str | None = None
 
 
@@ -41,21 +42,16 @@ def draw_share(spec: ShareSpec) -> Figure:
     figure.text(0.04, 0.70, spec.commune, va="center", fontproperties=fonts.font(38, bold=True))
     figure.text(0.04, 0.61, spec.area, va="center", color="#343a40", fontproperties=fonts.font(20))
     figure.text(0.04, 0.53, spec.period, va="center", color="#343a40", fontproperties=fonts.font(18))
-    figure.text(0.04, 0.41, spec.total_line, va="center", fontproperties=fonts.font(32, bold=True))
-    figure.text(0.04, 0.33, spec.threshold_line, va="center", color="#343a40", fontproperties=fonts.font(16))
-    if spec.criteria:
-        axes = figure.add_axes((0.62, 0.24, 0.34, 0.30))
-        xs = list(range(1, len(spec.criteria) + 1))
-        axes.bar(xs, [1.0] * len(xs), width=0.75, color=[ZERO_MAXIMUM if p == 0 else MAXIMUM for p, _ in spec.criteria])
-        axes.bar(xs, [p / m if m else 0 for p, m in spec.criteria], width=0.75, color=POINTS)
-        axes.set_xticks(xs, [str(x) for x in xs])
-        axes.set_yticks([])
-        axes.set_ylim(0, 1)
-        for side in ("top", "right", "left"):
-            axes.spines[side].set_visible(False)
-        for label in axes.get_xticklabels():
-            label.set_fontproperties(fonts.font(12))
-        axes.set_title(spec.criteria_label, fontproperties=fonts.font(14), loc="left")
+    figure.text(0.04, 0.41, spec.goals_line, va="center", fontproperties=fonts.font(28, bold=True))
+    if spec.goals:
+        figure.text(0.04, 0.31, spec.goals_label, va="center", color="#343a40", fontproperties=fonts.font(16))
+        width = min(0.07, 0.9 / len(spec.goals))
+        for index, (reached, name) in enumerate(zip(spec.goals, spec.goal_names)):
+            x = 0.04 + index * width
+            figure.patches.append(Rectangle((x, 0.19), width * 0.85, 0.08, transform=figure.transFigure,
+                                            color=RESULTS[0].colour if reached else RESULTS[1].colour))
+            figure.text(x + width * 0.425, 0.23, name, ha="center", va="center", color="white",
+                        fontproperties=fonts.font(12, bold=True))
     if spec.provisional_note:
         figure.patches.append(Rectangle((0, 0.075), 1, 0.085, transform=figure.transFigure, color=PROVISIONAL,
                                         zorder=0))
