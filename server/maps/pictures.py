@@ -73,7 +73,7 @@ def _map_points(points: list[results.CommunePoint], boundaries: dict[int, dict])
 
 def _archipelagos(shape: outline.Outline) -> tuple[list, list[mapping.Place]]:
     drawn = [(gettext(ARCHIPELAGOS[a.key]), list(a.islands)) for a in shape.archipelagos]
-    names = [mapping.Place(lon=min(x for x, _ in a.islands) - 0.3, lat=max(y for _, y in a.islands) + 0.8,
+    names = [mapping.Place(lon=max(x for x, _ in a.islands) + 0.3, lat=max(y for _, y in a.islands) + 0.8,
                            name=gettext(ARCHIPELAGOS[a.key]), bold=True) for a in shape.archipelagos]
     return drawn, names
 
