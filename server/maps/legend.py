@@ -43,11 +43,7 @@ SAFETY = (
     Category("closed", N_("Not usable at present"), "#868e96"),
 )
 
-POINTS = "#1971c2"  # bars of points earned
 MAXIMUM = "#dee2e6"  # bars of the maximum
-ZERO = "#c92a2a"  # text of a criterion at 0 points (it alone prevents recognition)
-ZERO_MAXIMUM = "#f4c7c3"  # the maximum bar of a criterion at 0 points
-THRESHOLD = "#c92a2a"
 PROVISIONAL = "#b02a37"
 
 

@@ -56,6 +56,8 @@ class Background:
     archipelagos: list[tuple[str, list[tuple[float, float]]]] = field(default_factory=list)  # (name, islands)
     places: list[Place] = field(default_factory=list)
     national: bool = False
+    cells: list[tuple[str, list[list[tuple[float, float]]]]] = field(default_factory=list)  # communes (approximate)
+    focus: set[str] = field(default_factory=set)  # the communes the map is about: the extent follows them
 
 
 @dataclass
@@ -93,13 +95,16 @@ def _extent(spec: MapSpec) -> tuple[float, float, float, float]:
                                                               for ring in rings(p.geometry) for x, _ in ring]
     lats = [p.lat for p in spec.points if not p.geometry] + [y for p in spec.points if p.geometry
                                                               for ring in rings(p.geometry) for _, y in ring]
-    for code, shape in spec.background.provinces:
-        if code in spec.background.highlight:
-            lons += [x for ring in shape for x, _ in ring]
-            lats += [y for ring in shape for _, y in ring]
+    background = spec.background
+    around = [(code, shape) for code, shape in background.cells if code in background.focus] or \
+        [(code, shape) for code, shape in background.provinces if code in background.highlight]
+    for _, shape in around:
+        lons += [x for ring in shape for x, _ in ring]
+        lats += [y for ring in shape for _, y in ring]
     if not lons:
         return NATIONAL_EXTENT
-    pad = max(0.02, (max(lons) - min(lons)) * 0.06, (max(lats) - min(lats)) * 0.06)
+    share = 0.25 if background.cells else 0.06  # around a commune, room for its neighbours' names
+    pad = max(0.02, (max(lons) - min(lons)) * share, (max(lats) - min(lats)) * share)
     return min(lons) - pad, max(lons) + pad, min(lats) - pad, max(lats) + pad
 
 
@@ -163,6 +168,13 @@ def _background(axes, background: Background) -> None:
         axes.add_collection(PolyCollection(land, facecolors=LAND, edgecolors=LAND_EDGE, linewidths=0.4, zorder=0))
     if mine:
         axes.add_collection(PolyCollection(mine, facecolors=AREA, edgecolors="#495057", linewidths=0.8, zorder=0))
+    cells = [ring for code, shape in background.cells if code not in background.focus for ring in shape]
+    focus = [ring for code, shape in background.cells if code in background.focus for ring in shape]
+    if cells:
+        axes.add_collection(PolyCollection(cells, facecolors="none", edgecolors="#ced4da", linewidths=0.5, zorder=0))
+    if focus:
+        axes.add_collection(PolyCollection(focus, facecolors="#fff9db", edgecolors="#343a40", linewidths=1.2,
+                                           zorder=0))
     for _, islands in background.archipelagos:
         axes.scatter([x for x, _ in islands], [y for _, y in islands], s=6, c=LAND_EDGE, marker="o",
                      linewidths=0, zorder=1)
@@ -196,12 +208,24 @@ def _draw_points(axes, spec: MapSpec) -> dict[str, int]:
 
 
 def _names(axes, background: Background, extent: tuple[float, float, float, float]) -> None:
+    """Write the places' names, the bold ones first, skipping a name that would cover one already written."""
     x0, x1, y0, y1 = extent
-    for place in background.places:
+    dpi = axes.figure.dpi
+    taken: list[tuple[float, float, float, float]] = []
+    for place in sorted(background.places, key=lambda p: not p.bold):
         if not (x0 <= place.lon <= x1 and y0 <= place.lat <= y1):
             continue
+        lines = _wrapped(place.name, 18)
+        x, y = axes.transData.transform((place.lon, place.lat))
+        width = max(len(line) for line in lines) * MIN_TEXT_PT * 0.6 * dpi / 72
+        height = len(lines) * MIN_TEXT_PT * 1.25 * dpi / 72
         left = place.lon > x0 + (x1 - x0) * 0.6
-        for index, line in enumerate(_wrapped(place.name, 18)):
+        box = (x - width if left else x, y - height + MIN_TEXT_PT * 0.6 * dpi / 72,
+               x if left else x + width, y + MIN_TEXT_PT * 0.6 * dpi / 72)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+            continue
+        taken.append(box)
+        for index, line in enumerate(lines):
             axes.annotate(line, (place.lon, place.lat), xytext=(0, -index * 13), textcoords="offset points",
                           ha="right" if left else "left", va="center", color="#212529", zorder=4,
                           fontproperties=fonts.font(bold=place.bold), annotation_clip=False,

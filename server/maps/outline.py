@@ -86,6 +86,24 @@ def load(unit_set: str) -> Outline:
     return Outline(unit_set=unit_set, provinces=provinces, archipelagos=_archipelagos())
 
 
+def commune_cells(province: Province | None, communes: list[tuple[str, float, float]]) -> dict[str, dict[str, Any]]:
+    """Approximate commune areas inside a province: the Voronoi cell of each commune centre (code, lon, lat)."""
+    from shapely import MultiPoint, voronoi_polygons
+    from shapely.geometry import mapping, shape
+
+    if province is None or len(communes) < 2:
+        return {}
+    land = shape(province.geometry).buffer(0)
+    unique = {(lon, lat): code for code, lon, lat in communes}
+    cells = voronoi_polygons(MultiPoint(list(unique)), extend_to=land.envelope.buffer(0.5), ordered=True).geoms
+    out = {}
+    for (lon, lat), cell in zip(unique, cells):
+        part = cell.intersection(land)
+        if not part.is_empty and part.geom_type in ("Polygon", "MultiPolygon"):
+            out[unique[(lon, lat)]] = mapping(part)
+    return out
+
+
 # ---------------------------------------------------------------- building the files (offline)
 
 def _disc(lon: float, lat: float, area_km2: float | None) -> Any:

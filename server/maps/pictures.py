@@ -22,8 +22,8 @@ SOURCE = N_("Source: final certification lists published with phuhop; commune po
 PLAY_SOURCE = N_("Source: play-area surveys of the communes (phuhop).")
 PROVISIONAL_NOTE = N_("PROVISIONAL: computed with provisional values of the rule set; not an official score.")
 COUNTRY = N_("Viet Nam")
-APPROXIMATE = N_("Provinces and coasts are approximate, drawn from the communes' centres; island positions are "
-                 "approximate.")
+APPROXIMATE = N_("Boundaries of provinces and communes, and coasts, are approximate, drawn from the communes' "
+                 "centres; island positions are approximate.")
 ARCHIPELAGOS = {"hoang_sa": N_("Hoàng Sa archipelago (Đà Nẵng, Viet Nam)"),
                 "truong_sa": N_("Trường Sa archipelago (Khánh Hòa, Viet Nam)")}
 MAX_NAMES = 12  # commune names written on one phone-sized map
@@ -103,24 +103,19 @@ async def background(unit_set: str, area: Unit | None, highlight: set[str] | Non
                  for p in shape.provinces]
         return mapping.Background(provinces=provinces, highlight={top}, archipelagos=drawn, places=names)
     province = await results.find_area(unit_set, top)
-    around = await results.commune_points(unit_set, province)
-    centre = next((c for c in around if c.code == area.code), None)
-    mine = [c for c in around if _within(c.path, area) and c.lat is not None]
-    anchor = centre or (mine[0] if mine else None)
-    if anchor is not None and anchor.lat is not None and anchor.lon is not None:
-        near = sorted((c for c in around if c.lat is not None and c.lon is not None),
-                      key=lambda c: (c.lat - anchor.lat) ** 2 + (c.lon - anchor.lon) ** 2)
-        chosen = (mine + near)[:MAX_NAMES] if area.kind != "commune" else near[:MAX_NAMES]
-    else:
-        chosen = []
-    seen: set[str] = set()
-    names = []
-    for commune in chosen:
-        if commune.code not in seen and commune.lat is not None and commune.lon is not None:
-            seen.add(commune.code)
-            names.append(mapping.Place(lon=commune.lon, lat=commune.lat, name=commune.name,
-                                       bold=commune.code == area.code))
-    return mapping.Background(provinces=provinces, highlight={top}, archipelagos=drawn, places=names)
+    around = [c for c in await results.commune_points(unit_set, province) if c.lat is not None and c.lon is not None]
+    cells = outline.commune_cells(shape.province(top), [(c.code, c.lon, c.lat) for c in around])
+    focus = {c.code for c in around if _within(c.path, area)}
+    inside = [c for c in around if c.code in focus]
+    names = [mapping.Place(lon=c.lon, lat=c.lat, name=c.name, bold=area.kind == "commune") for c in inside]
+    if inside:  # then the neighbours nearest to the area
+        lon = sum(c.lon for c in inside) / len(inside)
+        lat = sum(c.lat for c in inside) / len(inside)
+        near = sorted((c for c in around if c.code not in focus), key=lambda c: (c.lat - lat) ** 2 + (c.lon - lon) ** 2)
+        names += [mapping.Place(lon=c.lon, lat=c.lat, name=c.name) for c in near[:MAX_NAMES]]
+    return mapping.Background(provinces=provinces, highlight={top}, archipelagos=drawn, places=names,
+                              cells=[(code, mapping.rings(geometry)) for code, geometry in cells.items()],
+                              focus=focus)
 
 
 def _percent(share: float) -> str:

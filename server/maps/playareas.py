@@ -61,7 +61,7 @@ def rating(answers: dict[str, Any]) -> str:
 
 def kind_labels() -> dict[str, str]:
     """The kinds of place as the form words them, in the current language."""
-    field = form_registry.latest(FORM_ID).field_map()["kind"]
+    field = form_registry.latest(FORM_ID).field_map["kind"]
     return {choice.key: localized(choice.label) for choice in getattr(field, "choices", [])}
 
 

@@ -193,12 +193,12 @@ async def result_points(period: Period, area: Unit | None) -> list[CommunePoint]
     """Communes of the area coloured by their public result in the period."""
     points = await commune_points(period.unit_set, area)
     listed = await period_entries(period.id)
-    scores = await score_results([entry.score_id for entry in listed.values()])
+    publics = await public_results([entry.score_id for entry in listed.values()])
     for point in points:
         entry = listed.get(point.id)
-        if entry is None:
+        if entry is None or entry.score_id not in publics:
             continue
-        public = privacy.public_result(scores.get(entry.score_id, {}))
+        public = publics[entry.score_id]
         point.category = RECOGNISED if public.certified else NOT_RECOGNISED
         point.reached, point.goals, point.provisional = public.reached, len(public.goals), public.provisional
         point.list_id, point.commune_type = entry.list_id, entry.commune_type
@@ -237,6 +237,27 @@ async def score_results(score_ids: list[int]) -> dict[int, dict[str, Any]]:
     return {row["id"]: json_value(row["result"]) for row in rows}
 
 
+_PUBLIC: dict[tuple[int, str], privacy.PublicResult] = {}  # (score id, computed at) → its public view
+_PUBLIC_MAX = 50_000
+
+
+async def public_results(score_ids: list[int]) -> dict[int, privacy.PublicResult]:
+    """The public view of each stored score. A stored score never changes, so its view is kept per process
+    (a national map needs 10,000); the key includes when it was computed, so a reused id (a restored or
+    emptied database) is never mistaken for the old score."""
+    if not score_ids:
+        return {}
+    stamps = {row["id"]: (row["id"], str(row["computed_at"])) for row in
+              await Score.select(Score.id, Score.computed_at).where(Score.id.is_in(list(set(score_ids))))}
+    missing = [score_id for score_id, key in stamps.items() if key not in _PUBLIC]
+    if missing:
+        if len(_PUBLIC) + len(missing) > _PUBLIC_MAX:
+            _PUBLIC.clear()
+        for score_id, result in (await score_results(missing)).items():
+            _PUBLIC[stamps[score_id]] = privacy.public_result(result)
+    return {score_id: _PUBLIC[key] for score_id, key in stamps.items() if key in _PUBLIC}
+
+
 async def commune_history(commune: Unit) -> list[dict[str, Any]]:
     """The commune's public results across periods, oldest first: goals reached and recognition."""
     history = []
@@ -245,7 +266,7 @@ async def commune_history(commune: Unit) -> list[dict[str, Any]]:
             continue
         entry = (await period_entries(period.id)).get(commune.id)
         if entry is not None:
-            public = privacy.public_result(await score_result(entry.score_id) or {})
+            public = (await public_results([entry.score_id]))[entry.score_id]
             history.append({"period": period.name, "year": period.year, "reached": public.reached,
                             "goals": len(public.goals), "certified": public.certified,
                             "provisional": public.provisional})
