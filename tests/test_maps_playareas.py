@@ -67,8 +67,8 @@ def test_play_area_map_of_a_commune(client, world: dict, places: dict) -> None:
     response = client.get(f"/public/{period.id}/play-areas/png", params={"area": world["commune_a"].code})
     assert response.status_code == 200 and image_size(response.content)[0] == 800
     for rating in ("safe", "caution", "unsafe"):
-        assert count_colour(response.content, COLOURS[rating]) > 0, rating
-    assert count_colour(response.content, COLOURS["closed"]) == 0
+        assert count_colour(response.content, COLOURS[rating]) > 100, rating  # a marker is ≈ 170 px
+    assert count_colour(response.content, COLOURS["closed"]) < 30  # a few edge pixels of the background at most
     geo = json.loads(client.get(f"/public/{period.id}/play-areas/geojson",
                                 params={"area": world["commune_a"].code}).content)
     assert geo["type"] == "FeatureCollection"
@@ -102,4 +102,4 @@ def test_only_reviewed_places_and_no_typed_text_are_public(client, world: dict, 
     assert set(geo["features"][0]["properties"]) == {"kind", "kind_label", "commune_code", "commune", "safety",
                                                      "safety_label"}
     png = client.get(f"/public/{period.id}/play-areas/png", params={"area": world["commune_a"].code}).content
-    assert count_colour(png, COLOURS["closed"]) == 0
+    assert count_colour(png, COLOURS["closed"]) < 30  # the late, closed place is not drawn (a marker is ≈ 170 px)
