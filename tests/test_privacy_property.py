@@ -17,6 +17,7 @@ import io
 import json
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -90,6 +91,8 @@ def near_recognised(draw: st.DrawFn) -> tuple[str, dict]:
     return draw(st.sampled_from(["urban_ward", "other", "mountain_island_difficult"])), values
 
 
+# Each example searches 10 counts × 13 values with the engine (~1 s): a fixed size, not the profile's 200.
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(near_recognised())
 def test_generated_communes_reveal_no_small_count(commune: tuple[str, dict]) -> None:
@@ -97,6 +100,7 @@ def test_generated_communes_reveal_no_small_count(commune: tuple[str, dict]) -> 
     _assert_nothing_revealed([_revision(commune_type, indicators)], indicators)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(near_recognised(), st.sampled_from(OPEN_KEYS), st.data())
 def test_two_revisions_read_together_reveal_no_small_count(commune: tuple[str, dict], corrected: str,
@@ -115,15 +119,15 @@ def test_two_revisions_read_together_reveal_no_small_count(commune: tuple[str, d
 
 # ---------------------------------------------------------------- the demo, through its real downloads
 
-def test_every_published_figure_of_the_demo_reveals_no_small_count(db) -> None:
+@pytest.mark.slow
+def test_every_published_figure_of_the_demo_reveals_no_small_count(db, app) -> None:
     from litestar.testing import TestClient
 
-    from server.app import create_app
     from server.core.tables import CertificationEntry, Score
     from server.demo import load_demo
 
     asyncio.run(load_demo(communes_with_data=30, progress=lambda _: None))
-    with TestClient(app=create_app(), base_url="http://127.0.0.1:8000") as client:
+    with TestClient(app=app, base_url="http://127.0.0.1:8000") as client:
         period = int(re.findall(r"/public/(\d+)\"", client.get("/public").text)[0])
         list_id = int(re.findall(rf"/public/{period}/lists/(\d+)", client.get(f"/public/{period}").text)[0])
         rows = list(csv.reader(io.StringIO(client.get(
