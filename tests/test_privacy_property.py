@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from disclosure import Revision, consistent_values, reveals
 from public_data import example_indicators
-from scoring import load_rules, score
+from scoring import list_rules, load_rules, score
 from server.maps import privacy
 
 RULES = load_rules("vn-2019")
@@ -157,3 +157,42 @@ def test_every_published_figure_of_the_demo_reveals_no_small_count(db, app) -> N
             assert not re.search(rf"\b{stored.total}\b", page), code  # no total anywhere on the page
             _assert_nothing_revealed([Revision(view=view, commune_type=entry["commune_type"],
                                                indicators=stored.indicators)], stored.indicators)
+
+
+@st.composite
+def any_commune(draw: st.DrawFn, rule_id: str) -> tuple[str, dict]:
+    """Any valid input of a rule set, counts of harm mostly small, shares mostly high (near recognition)."""
+    rules = load_rules(rule_id)
+    values: dict = {}
+    for key, indicator in rules.indicators.items():
+        if indicator.type == "bool":
+            values[key] = draw(st.booleans())
+        elif indicator.type == "percent":
+            values[key] = draw(st.sampled_from([0, 1, 2, 50, 90, 98, 100]))
+        elif indicator.denominator is None:
+            values[key] = draw(st.sampled_from([0, 0, 1, 2, 3, 5, 9, 40, 300, 2000]))
+    for key, indicator in rules.indicators.items():
+        if indicator.type == "count" and indicator.denominator is not None:
+            total = values[indicator.denominator]
+            values[key] = draw(st.sampled_from(sorted({0, total // 2, max(0, total - 1), total})))
+    return draw(st.sampled_from(sorted(rules.thresholds))), values
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule_id", list_rules())
+def test_every_rule_set_reveals_no_small_count(rule_id: str) -> None:
+    """A rule set's goals (PUBLISHED_TOGETHER) are checked like vn-2019's, on any valid input."""
+    rules = load_rules(rule_id)
+    sensitive = sorted(k for k in privacy.SENSITIVE_KEYS if k in rules.indicators)
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(any_commune(rule_id))
+    def check(commune: tuple[str, dict]) -> None:
+        commune_type, indicators = commune
+        result = score(rules, commune_type, indicators).model_dump(mode="json")
+        revision = Revision(view=privacy.public_result(result), commune_type=commune_type, indicators=indicators)
+        for key in sensitive:
+            values = consistent_values(rule_id, key, [revision])
+            assert not reveals(values), (rule_id, key, indicators[key], values, revision.view)
+
+    check()
