@@ -118,9 +118,9 @@ def _disc(lon: float, lat: float, area_km2: float | None) -> Any:
 def _land() -> Any:
     """Vietnam's land, approximated from the 2025 communes' centres and areas."""
     from shapely import unary_union
-    from server.registry.units import _fetch
+    from vietnamadminunits.database import query
 
-    rows = _fetch("SELECT [wardLat] AS lat, [wardLon] AS lon, [wardAreaKm2] AS area, [ward] AS name "
+    rows = query("SELECT [wardLat] AS lat, [wardLon] AS lon, [wardAreaKm2] AS area, [ward] AS name "
                   "FROM [admin_units]")
     discs = [_disc(float(r["lon"]), float(r["lat"]), float(r["area"] or 0)) for r in rows
              if r["lat"] and r["lon"] and not any(word in r["name"] for word in ARCHIPELAGO_WORDS)]
