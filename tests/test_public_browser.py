@@ -54,26 +54,44 @@ def test_chart_and_map_text_is_at_least_12_css_px_on_a_phone(scenario: dict, pho
     assert checked == 5  # two on the commune page, three on the list page
 
 
-def test_every_drawn_text_is_at_least_the_minimum() -> None:
-    """What `fonts.font` enforces, measured on a drawn national map: every text artist's size."""
+def _smallest_text(figure) -> float:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
 
-    from server.maps import mapping
+    FigureCanvasAgg(figure).draw()  # tick labels exist once drawn
+    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_text().strip() and t.get_visible()]
+    assert sizes
+    return min(sizes)
+
+
+def test_every_text_of_every_public_figure_is_at_least_the_minimum() -> None:
+    """Measured on each kind of public figure as drawn (maps, the goals checklist, histories, area charts)."""
+    from server.maps import charts, mapping
     from server.maps.legend import RESULTS
 
+    shape = outline.load("2025")
     background = mapping.Background(
-        provinces=[(p.code, mapping.rings(p.geometry)) for p in outline.load("2025").provinces],
-        archipelagos=[(a.name, list(a.islands)) for a in outline.load("2025").archipelagos],
-        places=[mapping.Place(lon=a.islands[0][0], lat=a.islands[0][1], name=a.name) for a in
-                outline.load("2025").archipelagos], national=True)
-    figure = mapping.draw_map(mapping.MapSpec(
-        title="Bản đồ", subtitle="2026", source="Nguồn", categories={c.key: (c.label, c.colour) for c in RESULTS},
-        points=[mapping.MapPoint(lon=105.8, lat=21.0, category="recognised")], background=background))
-    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_text().strip() and t.get_visible()]
-    assert sizes and min(sizes) >= MIN_TEXT_PT
-    with pytest.raises(ValueError):
-        from server.maps import fonts
-        fonts.font(8)
+        provinces=[(p.code, mapping.rings(p.geometry)) for p in shape.provinces],
+        archipelagos=[(a.name, list(a.islands)) for a in shape.archipelagos],
+        places=[mapping.Place(lon=a.islands[0][0], lat=a.islands[0][1], name=a.name, bold=True)
+                for a in shape.archipelagos], national=True)
+    frame = charts.Frame(title="Mục tiêu vì trẻ em: Xã Bảo Đài", subtitle="Đánh giá năm 2026", source="Nguồn: phuhop",
+                         provisional_note="TẠM TÍNH: tính theo các giá trị tạm thời của bộ tiêu chí")
+    figures = [
+        mapping.draw_map(mapping.MapSpec(
+            title="Bản đồ", subtitle="2026", source="Nguồn", categories={c.key: (c.label, c.colour) for c in RESULTS},
+            points=[mapping.MapPoint(lon=105.8, lat=21.0, category="recognised")], background=background)),
+        charts.draw_goals(charts.GoalsSpec(frame, [charts.GoalRow("Trẻ em được khám sức khỏe định kỳ", True)] * 11,
+                                           "Đã đạt", "Đang cố gắng")),
+        charts.draw_history(charts.HistorySpec(frame, [charts.HistoryPoint("Đánh giá năm 2024", 9, 11, False),
+                                                       charts.HistoryPoint("Đánh giá năm 2026", 11, 11, True)],
+                                               "Mục tiêu đã đạt", "Đạt chuẩn", "Không được công nhận")),
+        charts.draw_share(charts.ShareSpec(frame, ["2024", "2026"], [3, 15], [12, 20], "Đạt chuẩn")),
+        charts.draw_area_goals(charts.AreaGoalsSpec(frame, [charts.GoalShare("Trẻ em được đến trường", 15, 20)] * 11)),
+    ]
+    for figure in figures:
+        assert figure.get_size_inches()[0] == PHONE_WIDTH_IN
+        assert _smallest_text(figure) >= MIN_TEXT_PT
 
 
 def test_national_map_shows_and_names_hoang_sa_and_truong_sa(client, scenario: dict) -> None:

@@ -33,9 +33,8 @@ MIN_TEXT_PT = 11.0
 
 
 def font(size: float = MIN_TEXT_PT, bold: bool = False) -> FontProperties:
-    """Properties naming the shipped file itself (not a family to look up); never below MIN_TEXT_PT."""
-    if size < MIN_TEXT_PT:
-        raise ValueError(f"text of {size} pt is unreadable on a phone (minimum {MIN_TEXT_PT} pt)")
+    """Properties naming the shipped file itself (not a family to look up). Public figures use no size
+    below MIN_TEXT_PT (tests/test_public_browser.py measures every text they draw)."""
     return FontProperties(fname=str(BOLD_PATH if bold else FONT_PATH), size=size)
 
 

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from server.maps import fonts
-from server.maps.mapping import _rings
+from server.maps.mapping import rings
 
 VERSION = 1  # bump when the drawing changes: cached maps are then drawn again
 METRES_PER_DEGREE = 111_320.0
@@ -64,7 +64,7 @@ def draw(spec: LocatorSpec) -> Figure:
     _plain(axes)
     west, east, south, north = _extent(spec)
     if spec.boundary:
-        for ring in _rings(spec.boundary):
+        for ring in rings(spec.boundary):
             axes.add_patch(Polygon(ring, closed=True, facecolor="#e3efe6", edgecolor="#5f8f6b", linewidth=1))
     if spec.others:
         axes.scatter([lon for _, lon in spec.others], [lat for lat, _ in spec.others], s=22, c="#8a94a3",
