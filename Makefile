@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench bench-load bench-faults bench-phone catalogs clean
+.PHONY: install demo test test-fast bench bench-load bench-bare bench-faults bench-phone catalogs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not browser and not fuzz and not slow" --hypothesis-profile=fast $(PYTEST_ARGS)
 
 # Every benchmark; the figures and their commands are recorded in bench/RESULTS.md.
-bench: install bench-load bench-phone
+bench: install bench-load bench-bare bench-phone
 	$(BIN)/python bench/score_batch.py
 	$(BIN)/python bench/review_country.py
 	$(BIN)/python bench/maps.py
@@ -43,6 +43,12 @@ bench-load: install
 	$(BIN)/python bench/submit_load.py --phones 32 --reviewers 0 --public 0 --seconds 20
 	$(BIN)/python bench/submit_load.py --phones 32 --reviewers 4 --public 4 --seconds 20
 	test -z "$(BENCH_PG)" || PHUHOP_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/submit_load.py --phones 32 --seconds 20
+
+# phuhop and bench/bare_stack.py (Litestar + uvicorn + SQLite, one INSERT) in turns with the same phones:
+# ratios of server CPU per submission, throughput and p99 (min / median / max of interleaved runs), and
+# phuhop under the mixed load of issue 11 (phones at 300/s + 4 reviewers + 2 logins/s). SQLite.
+bench-bare: install
+	$(BIN)/python bench/versus_bare.py --runs 5 --seconds 15
 
 # SIGKILL x20 under load and dropped connections (SQLite); diskfull needs root (tmpfs mount).
 bench-faults: install

@@ -19,32 +19,35 @@ def _quote(table: type[Table]) -> str:
 
 
 def drop_all_tables() -> None:
-    """Drop our tables and Piccolo's migration record, children before parents."""
-    names = [_quote(t) for t in reversed(ALL_TABLES)] + ['"migration"']
-    cascade = " CASCADE" if DB.engine_type == "postgres" else ""
-    for name in names:
-        asyncio.run(DB.run_ddl(f"DROP TABLE IF EXISTS {name}{cascade}"))
+    """Drop our tables and Piccolo's migration record (on SQLite without foreign key checks, see below)."""
+    names = [_quote(t) for t in ALL_TABLES] + ['"migration"']
+    if DB.engine_type == "postgres":
+        for name in names:
+            asyncio.run(DB.run_ddl(f"DROP TABLE IF EXISTS {name} CASCADE"))
+        return
+    _sqlite_without_foreign_keys([f"DROP TABLE IF EXISTS {name}" for name in names])
 
 
 def empty_all_tables() -> None:
-    """Delete every row.
-
-    On SQLite, `DELETE FROM unit` checks Unit.parent's ON DELETE RESTRICT row by row (it fails once
-    a parent precedes its child): a reset does not need those checks, so it runs on a connection of
-    its own with foreign keys off.
-    """
+    """Delete every row."""
     if DB.engine_type == "postgres":
         names = ", ".join(_quote(t) for t in ALL_TABLES)
         asyncio.run(DB.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         return
-    conn = sqlite3.connect(get_settings().sqlite_path, timeout=30)
-    try:
+    _sqlite_without_foreign_keys([f"DELETE FROM {_quote(table)}" for table in ALL_TABLES])
+
+
+def _sqlite_without_foreign_keys(statements: list[str]) -> None:
+    """Run these in one transaction on a connection of their own with foreign keys off.
+
+    `DELETE FROM unit` (and `DROP TABLE unit`, which deletes first) checks Unit.parent's ON DELETE
+    RESTRICT row by row and fails once a parent precedes its child: a reset does not need those checks.
+    """
+    with closing(sqlite3.connect(get_settings().sqlite_path, timeout=30)) as conn:
         conn.execute("PRAGMA foreign_keys = OFF")
         with conn:
-            for table in ALL_TABLES:
-                conn.execute(f"DELETE FROM {_quote(table)}")
-    finally:
-        conn.close()
+            for statement in statements:
+                conn.execute(statement)
 
 
 WORLD_USERS = ("collab_a", "collab_b", "reviewer_x", "reviewer_y", "admin")
