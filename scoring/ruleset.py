@@ -9,6 +9,7 @@ declared) and fails naming the file and line at fault.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -163,7 +164,7 @@ class RuleSet(_Model):
 
     @property
     def sha256(self) -> str:
-        """Hash of the file's bytes: a result names exactly the numbers it was computed with."""
+        """Hash of the canonical form (`canonical_json`): a result names exactly the rules it was computed with."""
         return self._sha256
 
     def provisional_numbers(self) -> int:
@@ -231,18 +232,55 @@ def parse_rules(data: bytes, file: str) -> RuleSet:
         raise RuleFileError(file, [(mark.line + 1 if mark else None, "", f"not valid YAML: {error}")]) from None
     problems = [(line, _where(loc), message) for line, loc, message in _duplicate_keys(root)]
     if not problems:
-        try:
-            rules = RuleSet.model_validate(document)
-        except ValidationError as error:
-            for item in error.errors():
-                loc = tuple(item["loc"])
-                problems.append((_line_of(root, loc), _where(loc), item["msg"]))
-        else:
-            problems = [(_line_of(root, loc), _where(loc), message) for loc, message in _check(rules)]
+        rules, found = check_document(document)
+        if rules is not None:
+            return rules
+        problems = [(_line_of(root, loc), _where(loc), message) for loc, message in found]
+    raise RuleFileError(file, problems)
+
+
+def check_document(document: object) -> tuple[RuleSet | None, list[tuple[tuple, str]]]:
+    """Every check of a rule file on its parsed document (a file, a stored version, a spreadsheet read).
+
+    Returns the rule set, or None and every problem as (location, message); the location is the
+    path in the document, e.g. ("criteria", 2, "lines", 0, "bands", 1), for the caller to name.
+    """
+    try:
+        rules = RuleSet.model_validate(document)
+    except ValidationError as error:
+        return None, [(tuple(item["loc"]), item["msg"]) for item in error.errors()]
+    problems = _check(rules)
     if problems:
-        raise RuleFileError(file, problems)
-    rules._sha256 = hashlib.sha256(data).hexdigest()
-    return rules
+        return None, problems
+    rules._sha256 = hashlib.sha256(canonical_json(rules)).hexdigest()
+    return rules, []
+
+
+_BOUNDS = ("at_least", "above", "below", "at_most")
+
+
+def canonical_document(rules: RuleSet) -> dict:
+    """The rules' substance as plain data: what decides or explains a score, not the edition's name.
+
+    `version` and `status` (the edition's name and description) are left out, fields at their
+    default are left out (`provisional: false` written or not is the same rule), and a band bound
+    that is a whole number is an integer (95 and 95.0 are the same bound).
+    """
+    document = rules.model_dump(mode="json", exclude_defaults=True, exclude={"version", "status"})
+    for criterion in document["criteria"]:
+        for line in criterion["lines"]:
+            for band in line.get("bands", ()):
+                for bound in _BOUNDS:
+                    if isinstance(band.get(bound), float) and band[bound].is_integer():
+                        band[bound] = int(band[bound])
+    return document
+
+
+def canonical_json(rules: RuleSet) -> bytes:
+    """The canonical form whose sha256 names a rule set: `canonical_document` as JSON with keys sorted,
+    no spaces, non-ASCII letters as UTF-8 (docs: README "Rule sets as spreadsheets")."""
+    return json.dumps(canonical_document(rules), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
 
 
 def _check(rules: RuleSet) -> list[tuple[tuple, str]]:
