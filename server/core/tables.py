@@ -68,6 +68,10 @@ class Period(Table, db=DB):
     closes_on = Varchar(length=10, null=True, default=None)
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    rule_version = Varchar(length=40, null=True, default=None)  # of `rule_set`; None: the file shipped with phuhop
+    review_level = Varchar(length=16, null=True, default=None)  # district | province | commune; None: the registry's
+    covers_from = Varchar(length=10, null=True, default=None)  # ISO dates: the span the figures describe
+    covers_to = Varchar(length=10, null=True, default=None)
 
 
 class Submission(Table, db=DB):
@@ -339,6 +343,65 @@ class ProgressTarget(Table, db=DB):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class RuleVersion(Table, db=DB):
+    """One edition of a rule set: shipped with phuhop, or entered by an admin (draft → published, then immutable).
+
+    `document` is the rule file's content as data (checked by `scoring.ruleset.check_document`);
+    `sha256` is that of its canonical form, the one a score names.
+    """
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=80, unique=True)  # "<rule_set>:<version>"
+    rule_set = Varchar(length=32, index=True)
+    version = Varchar(length=40)
+    state = Varchar(length=16, default="draft")  # draft | published | discarded
+    origin = Varchar(length=16, default="web")  # shipped | spreadsheet | web
+    document = JSON()
+    sha256 = Varchar(length=64)
+    base = ForeignKey("self", null=True, default=None, on_delete=OnDelete.restrict)  # what it was made from
+    source_name = Varchar(length=200, default="")  # the uploaded file's name
+    note = Text(default="")
+    entered_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+    revision = Integer(default=1)  # bumped by every edit of a draft: a stale page gets a conflict
+    published_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    published_at = Timestamptz(null=True, default=None)
+
+
+class RuleCheck(Table, db=DB):
+    """A second administrator's check of one item of a draft (a line, a criterion, a threshold) against paper.
+
+    `content_sha256` is the item as it was checked: editing the item afterwards voids the check.
+    """
+
+    id = Serial(primary_key=True)
+    rule_version = ForeignKey(RuleVersion, index=True, on_delete=OnDelete.restrict)
+    item = Varchar(length=60)  # "line:2.1", "criterion:2", "threshold:other", "source", ...
+    content_sha256 = Varchar(length=64)
+    verified_by = ForeignKey(User, on_delete=OnDelete.restrict)
+    document_number = Varchar(length=100)
+    document_date = Varchar(length=10)
+    page = Varchar(length=20)
+    note = Text(default="")
+    checked_at = Timestamptz(default=TimestamptzNow())
+
+
+class PeriodArea(Table, db=DB):
+    """A province's (or, in the legacy registry, a district's) own settings in one period.
+
+    The period's rule set and reviewing level apply everywhere else; the deepest area holding a
+    commune decides for it.
+    """
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=40, unique=True)  # "<period id>:<unit id>"
+    period = ForeignKey(Period, index=True, on_delete=OnDelete.restrict)
+    unit = ForeignKey(Unit, on_delete=OnDelete.restrict)
+    rule_set = Varchar(length=32, null=True, default=None)  # None: the period's
+    rule_version = Varchar(length=40, null=True, default=None)
+    review_level = Varchar(length=16, null=True, default=None)  # None: the period's
+
+
 class SubmissionPhoto(Table, db=DB):
     """A photo of a submission, kept on disk at `<data dir>/attachments/<submission uuid>/<stored_name>`.
 
@@ -383,4 +446,4 @@ class CheckedFlag(Table, db=DB):
 ALL_TABLES: list[type[Table]] = [Unit, User, Period, Submission, AuditLog, LoginAttempt, Assessment, Correction,
                                  Score, ReviewComment, CertificationList, CertificationEntry, Boundary,
                                  DeviceToken, ListComment, UnitLink, HistoryImport, HistoryRow, Registration,
-                                 ProgressTarget, SubmissionPhoto, CheckedFlag]
+                                 ProgressTarget, SubmissionPhoto, CheckedFlag, RuleVersion, RuleCheck, PeriodArea]
