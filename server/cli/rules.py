@@ -1,8 +1,12 @@
-"""`phuhop rules ...`: which rule sets exist and what they contain, provisional numbers marked."""
+"""`phuhop rules ...`: which rule sets exist and what they contain, provisional numbers marked; the
+official table as a spreadsheet (export, import as a draft version)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
+from pathlib import Path
 
 import click
 
@@ -70,6 +74,109 @@ def _table(ruleset: RuleSet, lang: str) -> str:
         out.append(f"  {name:<27} {threshold.points}{mark if threshold.provisional else ''}")
     out.append(f"{ruleset.provisional_numbers()} numbers are PROVISIONAL.")
     return "\n".join(out)
+
+
+@rules.command("export")
+@click.argument("rule_id")
+@click.option("--version", "version", default=None, help="A stored version (default: the version in force).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .xlsx file to write.")
+def export_command(rule_id: str, version: str | None, output: Path) -> None:
+    """Write RULE_ID as a spreadsheet laid out like the decision's scoring annex (one row per band)."""
+    from server.core.migrate import migrate
+    from server.rules import spreadsheet, versions
+
+    migrate()
+
+    async def find():
+        row = await (versions.by_name(rule_id, version) if version else versions.in_force(rule_id))
+        if row is None:
+            raise click.UsageError(f"no rule set {rule_id!r}" + (f" version {version!r}" if version else "") +
+                                   f"; known: {', '.join(await versions.rule_set_ids())}")
+        return row
+
+    row = asyncio.run(find())
+    rules = versions.rules_of(row)
+    output.write_bytes(spreadsheet.export_workbook(rules))
+    click.echo(f"Wrote {rules.id} {rules.version} ({row.state}, sha256 {rules.sha256[:12]}, "
+               f"{rules.provisional_numbers()} provisional numbers) to {output}")
+
+
+@rules.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "username", required=True, help="The administrator entering the table (an admin account).")
+@click.option("--note", default="", help="Where the numbers come from, e.g. the guidance letter.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the messages.")
+def import_command(source: Path, username: str, note: str, lang: str) -> None:
+    """Check SOURCE (a spreadsheet from `rules export`) and store it as a new DRAFT version.
+
+    Every problem is named by sheet, row and cell, and nothing is stored. On success, prints what
+    changed against the version in force; a second administrator then checks the changed lines on
+    the web before the draft can be published. Exit 0 stored, 2 refused.
+    """
+    from server.core.i18n import gettext, ngettext, use_language
+    from server.core.migrate import migrate
+    from server.core.tables import User
+    from server.core.errors import InputError
+    from server.rules import describe, versions
+
+    with use_language(lang):
+        migrate()
+
+        async def store():
+            user = await User.objects().where(User.username == username).first().run()
+            if user is None or user.role != "admin" or not user.active:
+                raise click.UsageError(f"--by {username!r}: no active administrator has this user name")
+            read, report = await versions.draft_from_workbook(source.read_bytes(), user, source_name=source.name,
+                                                              note=note)
+            base = await versions.get(report.row.base) if report and report.row.base else None
+            return read, report, base
+
+        try:
+            read, report, base = asyncio.run(store())
+        except InputError as refused:
+            for item in refused.errors:
+                click.echo(f"{gettext('error')}: {item.render()['message']}", err=True)
+            sys.exit(2)
+        for warning in read.warnings:
+            click.echo(f"{gettext('warning')}: {warning.render(gettext)}", err=True)
+        if report is None:
+            for error in read.errors:
+                click.echo(f"{gettext('error')}: {error.render(gettext)}", err=True)
+            click.echo(ngettext("%(file)s: %(num)s problem; nothing was stored.",
+                                "%(file)s: %(num)s problems; nothing was stored.", len(read.errors),
+                                file=source.name), err=True)
+            sys.exit(2)
+        draft = versions.rules_of(report.row)
+        before = versions.rules_of(base) if base else None
+        click.echo(ngettext("Stored draft %(rules)s %(version)s (made from %(base)s): %(num)s item changed.",
+                            "Stored draft %(rules)s %(version)s (made from %(base)s): %(num)s items changed.",
+                            len(report.changes), rules=draft.id, version=draft.version,
+                            base=base.version if base else "–"))
+        for change in report.changes:
+            for text in describe.change_lines(change, before, draft):
+                click.echo(text)
+        for key in report.marks_not_taken:
+            click.echo(gettext("%(item)s: the Provisional cells of the file were not taken: a changed line is "
+                               "PROVISIONAL until a second administrator checks it.",
+                               item=describe.title(draft, key)), err=True)
+        click.echo(gettext("Next: a second administrator checks each changed line against the paper source at "
+                           "/admin/rules/%(id)s, then publishes it.", id=report.row.id))
+
+
+@rules.command("versions")
+@click.argument("rule_id", required=False)
+def versions_command(rule_id: str | None) -> None:
+    """Every stored version (shipped, drafts, published), newest first."""
+    from server.core.migrate import migrate
+    from server.rules import versions
+
+    migrate()
+    for row in asyncio.run(versions.listing(rule_id)):
+        click.echo(f"{row['rule_set']:<10} {row['version']:<14} {row['state']:<10} {row['origin']:<12} "
+                   f"sha256 {row['sha256'][:12]}  entered by {row['entered_by'] or '–'}, "
+                   f"published by {row['published_by'] or '–'}")
 
 
 COMMANDS = [rules]
