@@ -17,6 +17,8 @@ form gives the same keys). Precedence, key by key:
   `c11_decisions_total` always comes from the annual form: only it knows every decision. A count
   of consulted decisions above that total is not capped here: scoring reports it.
 - Every other key: the annual form.
+- The vn-2014 keys (`forms.indicators.LEGACY_2014`): the latest `commune-2014` form, for periods
+  or provinces still assessed under the 2014 rules.
 
 A key with no source (no annual form, no other form) is left out, so that scoring reports it
 as missing; keys outside the data dictionary (period, percentages, …) are never returned.
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from forms.indicators import INDICATORS
+from forms.indicators import INDICATORS, KNOWN, LEGACY_2014
 
 DETAILED_SOURCES: dict[str, str] = {
     "c12_safe_play_area": "play-area",
@@ -40,8 +42,10 @@ DETAILED_SOURCES: dict[str, str] = {
 
 def indicators_for_period(annual: dict[str, Any] | None, play_areas: list[dict[str, Any]],
                           participations: list[dict[str, Any]],
-                          satisfactions: list[dict[str, Any]]) -> dict[str, bool | int]:
+                          satisfactions: list[dict[str, Any]],
+                          legacy_2014: dict[str, Any] | None = None) -> dict[str, bool | int | float]:
     values: dict[str, Any] = {key: value for key, value in (annual or {}).items() if key in INDICATORS}
+    values.update({key: value for key, value in (legacy_2014 or {}).items() if key in LEGACY_2014})
     if play_areas:
         values["c12_safe_play_area"] = any(place.get("safe") is True for place in play_areas)
     if satisfactions:
@@ -54,4 +58,4 @@ def indicators_for_period(annual: dict[str, Any] | None, play_areas: list[dict[s
             for activity in participations
             if activity.get("about_commune_decision") is True and activity.get("decision_title")
         })
-    return {key: values[key] for key in INDICATORS if values.get(key) is not None}
+    return {key: values[key] for key in KNOWN if values.get(key) is not None}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-Kind = Literal["bool", "count"]
+Kind = Literal["bool", "count", "percent"]
 
 INDICATORS: dict[str, Kind] = {
     "c1_protection_officer": "bool",
@@ -49,5 +49,18 @@ INDICATORS: dict[str, Kind] = {
     "c13_satisfied": "count",
 }
 
-FIELD_TYPE_FOR: dict[Kind, str] = {"bool": "yes_no", "count": "integer"}
+LEGACY_2014: dict[str, Kind] = {
+    "v2014_c1_leadership": "bool",
+    "v2014_child_labour_percent": "percent",
+    "v2014_school_attendance_percent": "percent",
+    "v2014_lower_secondary_graduation_percent": "percent",
+    **{f"v2014_c{n}_met": "bool" for n in range(9, 16)},
+}
+"""The keys the vn-2014 rule set reads beyond the data dictionary (their meaning is in its rule file):
+the `commune-2014` form collects them for periods or provinces still assessed under the 2014 rules."""
+
+KNOWN: dict[str, Kind] = {**INDICATORS, **LEGACY_2014}
+"""Every key a form may collect and a rule set may read."""
+
+FIELD_TYPE_FOR: dict[Kind, str] = {"bool": "yes_no", "count": "integer", "percent": "decimal"}
 """The form field type that can feed each kind of indicator."""

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from forms import logic
-from forms.indicators import FIELD_TYPE_FOR, INDICATORS
+from forms.indicators import FIELD_TYPE_FOR, KNOWN
 from forms.texts import LocalText
 
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -237,7 +237,7 @@ def _field_problems(field: FormField, earlier: dict[str, FormField]) -> list[str
             if operand is None or operand.type != "integer":
                 problems.append(f"{name} {getattr(field, name)!r} is not an earlier integer field")
     if field.indicator is not None:
-        kind = INDICATORS.get(field.indicator)
+        kind = KNOWN.get(field.indicator)
         if kind is None:
             problems.append(f"indicator {field.indicator!r} is not in the data dictionary")
         elif field.type != FIELD_TYPE_FOR[kind]:

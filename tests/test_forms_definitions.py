@@ -37,10 +37,10 @@ def definitions(tmp_path: Path) -> Path:
     return copy
 
 
-def test_every_shipped_file_loads_and_the_four_forms_are_published() -> None:
+def test_every_shipped_file_loads_and_the_five_forms_are_published() -> None:
     forms = registry.list_forms()
-    assert len(forms) == len(definition_files(DEFINITIONS_DIR)) == 5
-    for form_id in ("commune-annual", "play-area", "child-participation", "satisfaction"):
+    assert len(forms) == len(definition_files(DEFINITIONS_DIR)) == 6
+    for form_id in ("commune-annual", "play-area", "child-participation", "satisfaction", "commune-2014"):
         assert registry.latest(form_id).version == 1
         assert registry.check_accepting(form_id, 1).status == "published"
     assert registry.get_form("play-area", 2).status == "draft"
@@ -72,6 +72,22 @@ def test_every_numerator_is_constrained_to_its_denominator_with_a_message() -> N
 def test_every_group_of_the_annual_form_is_one_criterion() -> None:
     groups = [group.key for group in registry.get_form("commune-annual", 1).groups]
     assert groups == ["general"] + [f"c{n}" for n in range(1, 14)]
+
+
+def test_the_2014_form_collects_every_key_of_vn_2014_the_annual_form_does_not() -> None:
+    from forms.indicators import LEGACY_2014
+    from scoring import load_rules
+
+    form = registry.get_form("commune-2014", 1)
+    collected = {field.indicator: field for field in form.fields if field.indicator}
+    assert sorted(collected) == sorted(LEGACY_2014)
+    annual = {field.indicator for field in registry.get_form("commune-annual", 1).fields if field.indicator}
+    assert set(load_rules("vn-2014").indicators) <= annual | set(collected)
+    for key, kind in LEGACY_2014.items():
+        field = collected[key]
+        assert field.required and field.type == {"bool": "yes_no", "percent": "decimal"}[kind]
+        if kind == "percent":
+            assert (field.min, field.max) == (0, 100)
 
 
 def test_client_json_is_plain_json_that_rebuilds_the_same_form() -> None:
