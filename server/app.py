@@ -24,6 +24,7 @@ from server.registry import admin_pages as registry_pages
 from server.openrosa import ROUTES as OPENROSA_ROUTES
 from server.openrosa import admin_pages as odk_admin_pages
 from server.review import admin_pages, list_pages, submission_pages
+from server.rules import pages as rules_pages
 from server.review import api as review_api
 from server.review import pages as review_pages
 from server.accounts.auth import SessionUserMiddleware
@@ -41,7 +42,7 @@ MACHINE_PATHS = ["/openrosa"]  # token-authenticated clients: no cookies, so no 
 PAGE_ROUTES = [*account_pages.ROUTES, *collect_pages.ROUTES, *offline.ROUTES, *public_pages.ROUTES, *boundary_pages.ROUTES,
                *review_pages.ROUTES, *list_pages.ROUTES, *submission_pages.ROUTES, *assessment_pages.ROUTES,
                *admin_pages.ROUTES, *registry_pages.ROUTES,
-               *odk_admin_pages.ROUTES]
+               *odk_admin_pages.ROUTES, *rules_pages.ROUTES]
 API_ROUTES = [*forms_api.ROUTES, *submissions_api.ROUTES, *review_api.ROUTES, *OPENROSA_ROUTES]
 
 

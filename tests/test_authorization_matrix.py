@@ -97,6 +97,21 @@ def play_area_of_a(world: dict) -> None:
     world["place"] = send(world, [("play-area", 1, PLACE)])[0]
 
 
+def draft_rules_of_admin(world: dict) -> None:
+    """A draft of vn-2019 entered by `admin` (equal to the version in force), its id kept in `world`."""
+    import asyncio
+
+    from server.rules import items, versions
+
+    async def make() -> int:
+        base = await versions.in_force("vn-2019")
+        report = await versions.create_draft(items.document_of(versions.rules_of(base)), world["users"]["admin"],
+                                             origin="web")
+        return report.row.id
+
+    world["rule_version_id"] = asyncio.run(make())
+
+
 @dataclass(frozen=True)
 class Case:
     url: str | Callable[[dict], str]
@@ -224,6 +239,45 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/admin/periods"): Case("/admin/periods", _row(302, 403, 403, 403, 403, 422), body={"x": "1"}),
     ("POST", "/admin/periods/{period_id:int}"): Case(lambda w: f"/admin/periods/{w['period'].id}",
                                                      _row(302, 403, 403, 403, 403, 422), body={"x": "1"}),
+    ("POST", "/admin/periods/{period_id:int}/areas"): Case(lambda w: f"/admin/periods/{w['period'].id}/areas",
+                                                           _row(302, 403, 403, 403, 403, 422), body={"unit_code": "99"},
+                                                           note="422: no province 99"),
+    ("POST", "/admin/periods/{period_id:int}/areas/{area_id:int}/remove"): Case(
+        lambda w: f"/admin/periods/{w['period'].id}/areas/999/remove", _row(302, 403, 403, 403, 403, 404)),
+    ("GET", "/admin/rules"): Case("/admin/rules", _row(302, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/rules/upload"): Case("/admin/rules/upload", _row(302, 403, 403, 403, 403, 422), body={"x": "1"},
+                                          note="422: no file uploaded"),
+    ("POST", "/admin/rules/new"): Case("/admin/rules/new", _row(302, 403, 403, 403, 403, 422),
+                                       body={"rule_set": "vn-1999"}, note="422: no such rule set"),
+    ("GET", "/admin/rules/{version_id:int}"): Case(lambda w: f"/admin/rules/{w['rule_version_id']}",
+                                                   _row(302, 403, 403, 403, 403, 200), setup=draft_rules_of_admin),
+    ("GET", "/admin/rules/{version_id:int}/table.xlsx"): Case(
+        lambda w: f"/admin/rules/{w['rule_version_id']}/table.xlsx", _row(302, 403, 403, 403, 403, 200),
+        setup=draft_rules_of_admin),
+    ("GET", "/admin/rules/{version_id:int}/edit"): Case(
+        lambda w: f"/admin/rules/{w['rule_version_id']}/edit", _row(302, 403, 403, 403, 403, 200),
+        setup=draft_rules_of_admin, note="its author; another admin gets 403 (tests/test_rules_pages.py)"),
+    ("POST", "/admin/rules/{version_id:int}/edit"): Case(
+        lambda w: f"/admin/rules/{w['rule_version_id']}/edit", _row(302, 403, 403, 403, 403, 422),
+        body={"revision": "1"}, setup=draft_rules_of_admin, note="422: nothing was changed"),
+    ("POST", "/admin/rules/{version_id:int}/check"): Case(
+        lambda w: f"/admin/rules/{w['rule_version_id']}/check", _row(302, 403, 403, 403, 403, 422),
+        body={"item": "line:2.1"}, setup=draft_rules_of_admin, note="422: no paper source given"),
+    ("POST", "/admin/rules/{version_id:int}/publish"): Case(
+        lambda w: f"/admin/rules/{w['rule_version_id']}/publish", _row(302, 403, 403, 403, 403, 422),
+        body={"revision": "1"}, setup=draft_rules_of_admin, note="422: nothing checked yet"),
+    ("POST", "/admin/rules/{version_id:int}/discard"): Case(
+        lambda w: f"/admin/rules/{w['rule_version_id']}/discard", _row(302, 403, 403, 403, 403, 422),
+        body={"reason": ""}, setup=draft_rules_of_admin, note="422: a reason is required"),
+    ("GET", "/admin/rules/{version_id:int}/whatif/{period_id:int}"): Case(
+        lambda w: f"/admin/rules/{w['rule_version_id']}/whatif/{w['period'].id}", _row(302, 403, 403, 403, 403, 200),
+        setup=draft_rules_of_admin),
+    ("GET", "/admin/rules/{version_id:int}/whatif/{period_id:int}/preview.xlsx"): Case(
+        lambda w: f"/admin/rules/{w['rule_version_id']}/whatif/{w['period'].id}/preview.xlsx",
+        _row(302, 403, 403, 403, 403, 200), setup=draft_rules_of_admin),
+    ("POST", "/admin/rules/{version_id:int}/apply/{period_id:int}"): Case(
+        lambda w: f"/admin/rules/{w['rule_version_id']}/apply/{w['period'].id}", _row(302, 403, 403, 403, 403, 422),
+        body={"reason": "matrix"}, setup=draft_rules_of_admin, note="422: a draft cannot be applied"),
     # ---------------------------------------------------------------- public results (no login)
     ("GET", "/public"): Case("/public", everyone(200)),
     # The world's period has no final list: its results are public for nobody, admins included.

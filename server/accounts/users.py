@@ -12,13 +12,15 @@ class AccountError(ValueError):
     pass
 
 
-AREA_KINDS = {"collaborator": {"commune"}, "reviewer": {"district", "province"}, "admin": set()}
+AREA_KINDS = {"collaborator": {"commune"}, "reviewer": {"commune", "district", "province"}, "admin": set()}
+"""A reviewer of a commune is its own people's committee, where a period lets communes review themselves."""
 
 
 async def create_user(username: str, password: str, role: str, *, unit_set: str = "2025",
                       unit_code: str | None = None, display_name: str | None = None,
                       by: str = "system") -> User:
-    """A collaborator is bound to a commune, a reviewer to a district or province, an admin to nothing."""
+    """A collaborator is bound to a commune, a reviewer to a district or province (or a commune that reviews
+    itself), an admin to nothing."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}")
     if len(password) < 8:

@@ -38,6 +38,7 @@ from forms.model import FormVersion
 from server.accounts.auth import current_user, requires_login, unit_of
 from server.core import i18n
 from server.core.tables import Assessment, ReviewComment, Submission, User
+from server.rules import assign
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 STATIC = ROOT / "server" / "static"
@@ -69,6 +70,14 @@ def current_forms() -> list[FormVersion]:
         if form.status == "published" and (form.form_id not in latest or form.version > latest[form.form_id].version):
             latest[form.form_id] = form
     return list(latest.values())
+
+
+async def forms_for(user: User) -> list[FormVersion]:
+    """The forms of the user's commune: the current ones, without those asking for indicators its rule set
+    does not read (the 2014 figures go only to communes still assessed under the 2014 rules)."""
+    commune = unit_of(user)
+    keys = await assign.indicators_for(commune) if commune is not None else None
+    return [form for form in current_forms() if assign.serves(form, keys)]
 
 
 @lru_cache(maxsize=None)
@@ -107,7 +116,7 @@ async def page_versions(user: User) -> dict[str, str]:
         return build() + "." + hashlib.sha256(json.dumps([*person, *parts], default=str).encode()).hexdigest()[:16]
 
     data = await _data_fingerprint(user)
-    forms = current_forms()
+    forms = await forms_for(user)
     listed = [(form.form_id, form.version) for form in forms]
     urls = {"/my": version("my", listed, data), "/my/submissions": version("submissions", data),
             "/my/assessment": version("assessment", data)}

@@ -18,7 +18,7 @@ from forms.identify import describe, identifying_keys
 from forms.validate import MESSAGES as FORM_MESSAGES
 from server.accounts.auth import current_user, requires_login, unit_of
 from server.collection import submissions
-from server.collection.offline import current_forms, versioned
+from server.collection.offline import forms_for, versioned
 from server.core import i18n
 from server.core.tables import Assessment, ReviewComment, User
 from server.review import assessments
@@ -109,8 +109,8 @@ async def assessment_status(user: User) -> dict[str, Any] | None:
 async def my_commune(request: Request) -> Template:
     user = current_user(request)
     return await versioned(request, Template("my.html", context={
-        "user": user, "commune": unit_of(user), "forms": current_forms(), "status": await assessment_status(user),
-        "page_data": phone_data(user)}))
+        "user": user, "commune": unit_of(user), "forms": await forms_for(user),
+        "status": await assessment_status(user), "page_data": phone_data(user)}))
 
 
 @get("/my/forms/{form_id:str}/{version:int}", name="fill", guards=[requires_login], include_in_schema=False)

@@ -9,7 +9,6 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from scoring import list_rules
 from server.core import audit
 from server.accounts.auth import current_user, requires_role
 from server.core.db import write_transaction
@@ -19,14 +18,28 @@ from server.core.i18n import TIMEZONE
 from server.review.pages import client_ip, error_list
 from server.registry.units import UNIT_SETS
 from server.review import assessments, audit_log, audit_view, periods
+from server.rules import assign, versions
 
 admins = requires_role("admin")
 
 
-def _period_page(period, values: dict, chosen: list[str], *, errors: list | None = None, status: int = 200) -> Template:
+async def period_page(period, *, errors: list | None = None, status: int = 200,
+                      area_form: dict | None = None) -> Template:
+    """An existing period's page (also after a refused change of a province's own settings)."""
+    chosen = [f"{form_id}:{v}" for form_id, versions_ in (period.form_versions or {}).items() for v in versions_]
+    return await _period_page(period, periods.as_dict(period), chosen, errors=errors, status=status,
+                              area_form=area_form)
+
+
+async def _period_page(period, values: dict, chosen: list[str], *, errors: list | None = None,
+                       status: int = 200, area_form: dict | None = None) -> Template:
     return Template("admin_period.html", status_code=status, context={
-        "period": period, "values": values, "chosen": chosen, "errors": errors or [], "rule_sets": list_rules(),
-        "unit_sets": UNIT_SETS, "forms": periods.form_choices()})
+        "area_form": area_form or {},
+        "period": period, "values": values, "chosen": chosen, "errors": errors or [],
+        "rule_sets": await versions.rule_set_ids(), "unit_sets": UNIT_SETS, "forms": periods.form_choices(),
+        "levels": assign.REVIEW_LEVELS, "level_labels": assign.REVIEW_LEVEL_LABELS,
+        "areas": (await assign.settings_of(period)).areas if period else [],
+        "in_force": await versions.in_force(period.rule_set) if period else None})
 
 
 @get("/admin/periods", name="admin_periods", guards=[admins], include_in_schema=False)
@@ -37,15 +50,14 @@ async def period_list(request: Request) -> Template:
 
 @get("/admin/periods/new", guards=[admins], include_in_schema=False)
 async def new_period(request: Request) -> Template:
-    values = {"year": datetime.now(timezone.utc).year, "rule_set": "vn-2019", "unit_set": "2025", "active": True}
-    return _period_page(None, values, [])
+    values = {"year": datetime.now(timezone.utc).year, "rule_set": "vn-2019", "unit_set": "2025", "active": True,
+              "review_level": "province"}
+    return await _period_page(None, values, [])
 
 
 @get("/admin/periods/{period_id:int}", guards=[admins], include_in_schema=False)
 async def edit_period(request: Request, period_id: FromPath[int]) -> Template:
-    period = await assessments.get_period(period_id)
-    chosen = [f"{form_id}:{v}" for form_id, versions in (period.form_versions or {}).items() for v in versions]
-    return _period_page(period, periods.as_dict(period), chosen)
+    return await period_page(await assessments.get_period(period_id))
 
 
 async def _save(request: Request, period_id: int | None) -> Template | Redirect:
@@ -54,10 +66,11 @@ async def _save(request: Request, period_id: int | None) -> Template | Redirect:
     data = {key: value for key, value in form.items() if isinstance(value, str)}
     chosen = [value for value in form.getall("form_versions", []) if isinstance(value, str)]
     try:
-        saved = await periods.save(period, periods.parse(data, chosen), current_user(request), client_ip(request))
+        parsed = periods.parse(data, chosen, await versions.rule_set_ids())
+        saved = await periods.save(period, parsed, current_user(request), client_ip(request))
     except InputError as refused:
-        return _period_page(period, {**data, "active": "active" in data}, chosen, errors=error_list(refused),
-                            status=refused.status_code)
+        return await _period_page(period, {**data, "active": "active" in data}, chosen, errors=error_list(refused),
+                                  status=refused.status_code)
     return Redirect(f"/admin/periods/{saved.id}?saved=1", status_code=303)
 
 

@@ -42,8 +42,8 @@ class QueueOut(BaseModel):
 
 class CorrectionOut(BaseModel):
     indicator: str
-    before: bool | int | None
-    after: bool | int
+    before: bool | int | float | None
+    after: bool | int | float
     reason: str
     author: str
     created_at: datetime
@@ -55,7 +55,8 @@ class AssessmentOut(BaseModel):
     commune_name: str
     state: str
     version: int = Field(description="Send it back with every change: a stale version is refused with 409.")
-    values: dict[str, bool | int] = Field(description="Current indicator values (reported, then corrected).")
+    values: dict[str, bool | int | float] = Field(
+        description="Current indicator values (reported, then corrected); a percentage may have decimals.")
     total: int | None
     threshold: int | None
     certified: bool | None
@@ -69,7 +70,8 @@ class AssessmentOut(BaseModel):
 
 class CorrectionIn(BaseModel):
     indicator: str = Field(max_length=64, examples=["c2_births_registered"])
-    value: bool | int = Field(description="The corrected value: true/false or a whole number.")
+    value: bool | int | float = Field(description="The corrected value: true/false, a whole number, or a "
+                                                  "percentage (rule sets that read one).")
     reason: str = Field(max_length=2000)
     version: int
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 
+from scoring import RuleSet
 from server.core import audit
 from server.accounts.auth import unit_of
 from server.core.db import write_transaction
@@ -21,6 +22,7 @@ from server.registry.units import is_within
 from server.review import deadlines, indicators, scoring_service
 from server.review.errors import Conflict, NotAllowed, invalid
 from server.review.states import EDITABLE_BY_REVIEWER, FROZEN, TRANSITIONS
+from server.rules import assign
 from server.core.tables import Assessment, Period, ReviewComment, Submission, Unit, User
 
 
@@ -71,6 +73,27 @@ def check_area(user: User, commune: Unit) -> None:
         if user.role == "collaborator" and own.id == commune.id:
             return
     raise NotAllowed(N_("This commune is outside your area."))
+
+
+def check_review_level(user: User, commune: Unit, level: str) -> None:
+    """Decisions on a commune (review, correct, return, approve, reopen, re-score) belong to the reviewers of
+    the period's reviewing level for it: a district's, a province's, or the commune's own committee's.
+    Reviewers of other levels in the area still see it; admins act everywhere."""
+    if user.role != "reviewer":
+        return
+    own = unit_of(user)
+    allowed = own is not None and (own.id == commune.id if level == "commune" else own.kind == level)
+    if not allowed:
+        raise NotAllowed(N_("In this period this commune is reviewed at another level: you can see it, but the "
+                            "decisions belong to the reviewers of that level."))
+
+
+def may_decide(user: User, commune: Unit, level: str) -> bool:
+    try:
+        check_review_level(user, commune, level)
+    except NotAllowed:
+        return False
+    return True
 
 
 def check_role(user: User, action: str) -> None:
@@ -148,6 +171,8 @@ class Context:
     corrections: list[dict[str, Any]]
     computed: scoring_service.Computed
     stored: Any  # the latest Score row, or None
+    rules: RuleSet  # the version the period names for this commune
+    setting: assign.Setting  # where that comes from, and the reviewing level
 
 
 async def load(period: Period, commune: Unit, user: User | None) -> Context:
@@ -160,9 +185,11 @@ async def load(period: Period, commune: Unit, user: User | None) -> Context:
         values, form_versions = dict(stored.indicators), dict(stored.form_versions)
     else:
         values, form_versions = indicators.current(reported.values, corrections), reported.form_versions
-    computed = scoring_service.compute(scoring_service.rules_of(period), commune.commune_type, values, form_versions)
+    setting = await assign.setting_for(period, commune.path)
+    rules = await assign.rules_of(setting)
+    computed = scoring_service.compute(rules, commune.commune_type, values, form_versions)
     return Context(period, commune, assessment, effective_state(assessment.state, reported.submissions > 0),
-                   reported, corrections, computed, stored)
+                   reported, corrections, computed, stored, rules, setting)
 
 
 async def change_state(ctx: Context, action: str, user: User, seen_version: int | None, comment: str = "",
@@ -176,6 +203,8 @@ async def change_state(ctx: Context, action: str, user: User, seen_version: int 
         raise invalid("action", "unknown", N_("This action is not allowed here."))
     check_role(user, action)
     check_area(user, ctx.commune)
+    if action != "send":
+        check_review_level(user, ctx.commune, ctx.setting.review_level)
     transition = TRANSITIONS[action]
     seen = _check_version(ctx.assessment, seen_version)
     if ctx.state not in transition.sources:
@@ -198,7 +227,7 @@ async def change_state(ctx: Context, action: str, user: User, seen_version: int 
     if action == "approve" and ctx.computed.result is None:
         raise invalid("action", "not_scorable", N_("This assessment cannot be approved: some indicators are missing "
                                                    "or wrong. Correct them first."))
-    rules = scoring_service.rules_of(ctx.period)
+    rules = ctx.rules
     async with write_transaction():
         before = await _bump(ctx.assessment, seen, user, transition.target)
         new_score = None
@@ -250,13 +279,14 @@ async def correct(ctx: Context, user: User, indicator: str, raw_value: str, reas
     if user.role not in ("reviewer", "admin"):
         raise NotAllowed(N_("Only reviewers can correct values."))
     check_area(user, ctx.commune)
+    check_review_level(user, ctx.commune, ctx.setting.review_level)
     seen = _check_version(ctx.assessment, seen_version)
     if ctx.state not in EDITABLE_BY_REVIEWER:
         if ctx.state in ("approved", "posted", "recognised", "not_recognised"):
             raise invalid("indicator", "approved", N_("Approved data cannot be changed. Reopen the assessment first."))
         raise invalid("indicator", "wrong_state", N_("Values can be corrected only once the commune has sent its "
                                                      "data for review."))
-    rules = scoring_service.rules_of(ctx.period)
+    rules = ctx.rules
     value = indicators.parse_value(rules, indicator, raw_value)
     reason = indicators.check_reason(reason)
     before_value = ctx.computed.values.get(indicator)
@@ -284,13 +314,14 @@ async def rescore(ctx: Context, user: User, reason: str, ip: str | None = None) 
     if user.role not in ("reviewer", "admin"):
         raise NotAllowed(N_("You do not have permission to do this."))
     check_area(user, ctx.commune)
+    check_review_level(user, ctx.commune, ctx.setting.review_level)
     if ctx.state in FROZEN:
         raise invalid("action", "approved", N_("Approved data cannot be changed. Reopen the assessment first."))
     reason = indicators.check_reason(reason)
     if ctx.computed.result is None:
         raise invalid("action", "not_scorable", N_("This assessment cannot be scored: some indicators are missing "
                                                    "or wrong."))
-    ctx.stored = await scoring_service.rescore(ctx.assessment, ctx.period, ctx.commune, ctx.computed, user, reason, ip)
+    ctx.stored = await scoring_service.rescore(ctx.assessment, ctx.rules, ctx.computed, user, reason, ip)
 
 
 async def comments_of(assessment_id: int) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ current value of an indicator is its latest correction, else the reported value.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,8 +25,9 @@ from server.review.errors import invalid
 from server.core.tables import Correction, Submission, User
 
 ANNUAL, PLAY_AREA, PARTICIPATION, SATISFACTION = "commune-annual", "play-area", "child-participation", "satisfaction"
+LEGACY_2014 = "commune-2014"  # the vn-2014 figures the annual form does not ask
 
-Value = bool | int
+Value = bool | int | float
 
 
 @dataclass
@@ -49,19 +51,23 @@ def derive(rows: list[dict[str, Any]]) -> Reported:
     The latest annual form counts (a commune may resend it); every detailed form counts.
     """
     annual: dict[str, Any] | None = None
+    legacy: dict[str, Any] | None = None
     detailed: dict[str, list[dict[str, Any]]] = {PLAY_AREA: [], PARTICIPATION: [], SATISFACTION: []}
     versions: dict[str, set[int]] = defaultdict(set)
     for row in rows:
         form_id, version = row["form_id"], row["form_version"]
-        if form_id != ANNUAL and form_id not in detailed:
+        if form_id not in (ANNUAL, LEGACY_2014) and form_id not in detailed:
             continue
         answers = normalise(_form(form_id, version), row["answers"])
         versions[form_id].add(version)
         if form_id == ANNUAL:
             annual = answers
+        elif form_id == LEGACY_2014:
+            legacy = answers
         else:
             detailed[form_id].append(answers)
-    values = indicators_for_period(annual, detailed[PLAY_AREA], detailed[PARTICIPATION], detailed[SATISFACTION])
+    values = indicators_for_period(annual, detailed[PLAY_AREA], detailed[PARTICIPATION], detailed[SATISFACTION],
+                                   legacy)
     return Reported(values=values, form_versions={k: sorted(v) for k, v in sorted(versions.items())},
                     submissions=len(rows), last_id=max((row.get("id", 0) for row in rows), default=0))
 
@@ -141,9 +147,14 @@ def current(reported_values: dict[str, Value], corrections: list[dict[str, Any]]
 def parse_value(rules: RuleSet, indicator: str, raw: str) -> Value:
     """A corrected value typed as the rule set declares it, or a 422 naming the field."""
     declared = rules.indicators.get(indicator)
-    if declared is None or declared.type not in ("bool", "count"):
+    if declared is None:
         raise invalid("indicator", "unknown", N_("Choose an indicator of this rule set."))
     text = (raw or "").strip().lower()
+    if declared.type == "percent":
+        number = text.replace(",", ".").removesuffix("%").strip()
+        if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,4})?", number) or float(number) > 100:
+            raise invalid("value", "not_a_percent", N_("Enter a percentage from 0 to 100 (for example 1,5)."))
+        return float(number) if "." in number else int(number)
     if declared.type == "bool":
         if text in ("true", "yes", "1", "có"):
             return True
@@ -178,7 +189,8 @@ async def add_correction(assessment_id: int, indicator: str, before: Value | Non
 def indicator_labels() -> dict[str, dict[str, str]]:
     """How people read each indicator key: the label of the newest annual form field that collects it."""
     labels: dict[str, dict[str, str]] = {}
-    for form in form_registry.default_registry().versions(ANNUAL):
+    for form in [*form_registry.default_registry().versions(ANNUAL),
+                 *form_registry.default_registry().versions(LEGACY_2014)]:
         for item in form.fields:
             if item.indicator:
                 labels[item.indicator] = item.label

@@ -79,7 +79,7 @@ async def _list_page(request: Request, row: CertificationList, period: Period, *
         "row": row, "period": period, "entries": entries, "errors": errors or [], "form": form or {},
         "superseded_by": newer[-1] if newer else None, "list_state_labels": lists.LIST_STATE_LABELS,
         "type_labels": COMMUNE_TYPE_LABELS, "today": today.isoformat(), "user": current_user(request),
-        "provisional": any(e.provisional for e in entries),
+        "provisional": any(e.provisional for e in entries), "rule_sets": await lists.rule_sets_of([row.id]),
         "stale": [e.render() for e in await lists.stale_entries(row, lists.ON_LIST if row.state == "posted"
                                                                 else LISTABLE)] if row.state != "final" else [],
         "comments": await list_comments.of_list(row.id),
@@ -128,10 +128,11 @@ async def list_step(request: Request, list_id: FromPath[int], step: FromPath[str
     return Redirect(f"/review/lists/{row.id}" + ("#comments" if step == "comment" else ""), status_code=303)
 
 
-def _document(row: CertificationList, period: Period) -> exports.Document:
+async def _document(row: CertificationList, period: Period) -> exports.Document:
+    rules = await lists.rule_sets_of([row.id]) or period.rule_set
     with use_language(exports.EXPORT_LANGUAGE):
         subtitle = gettext(N_("%(period)s · rule set %(rules)s · revision %(revision)s · %(state)s"),
-                           period=period.name, rules=period.rule_set, revision=row.revision,
+                           period=period.name, rules=rules, revision=row.revision,
                            state=gettext(lists.LIST_STATE_LABELS[row.state]))
     return exports.Document(scope=row.area.name, subtitle=subtitle, public=row.state == "final")
 
@@ -141,7 +142,7 @@ def _document(row: CertificationList, period: Period) -> exports.Document:
 async def export_list(request: Request, list_id: FromPath[int], fmt: FromPath[str]) -> Response | Template:
     row, period = await _list(request, list_id)
     entries = await lists.entries([row.id])
-    document = _document(row, period)
+    document = await _document(row, period)
     user = current_user(request)
     if fmt not in ("csv", "xlsx", "html"):
         raise NotFoundException()
@@ -210,10 +211,11 @@ async def national_list(request: Request, period_id: FromPath[int],
     period = await assessments.get_period(period_id)
     ids = await lists.national_list_ids(period, final_only=bool(final_only))
     entries = await lists.entries(ids)
+    rules = await lists.rule_sets_of(ids) or period.rule_set
     with use_language(exports.EXPORT_LANGUAGE):
         document = exports.Document(
             scope=gettext(N_("the whole country")),
-            subtitle=gettext(N_("%(period)s · rule set %(rules)s"), period=period.name, rules=period.rule_set),
+            subtitle=gettext(N_("%(period)s · rule set %(rules)s"), period=period.name, rules=rules),
             public=bool(final_only))
     await exports.record_export(document, current_user(request), "period", period.id, "html", len(entries),
                                 client_ip(request))

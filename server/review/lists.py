@@ -332,6 +332,15 @@ async def entries(list_ids: list[int]) -> list[EntryRow]:
             for index, r in enumerate(rows, start=1)]
 
 
+async def rule_sets_of(list_ids: list[int]) -> str:
+    """The rule set versions the lists' scores were computed with ("vn-2019 2019.1.1, vn-2014 2014.1"): a list
+    keeps the version it was made with, even after a new version is applied to its period."""
+    rows = await CertificationEntry.select(CertificationEntry.score.rules_id.as_alias("rules"),
+                                           CertificationEntry.score.rules_version.as_alias("version")).where(
+        CertificationEntry.certification_list.is_in(list_ids or [-1])).distinct().run()
+    return ", ".join(sorted({f"{row['rules']} {row['version']}" for row in rows}))
+
+
 async def national_list_ids(period: Period, final_only: bool = False) -> list[int]:
     """The latest revision of every area's list in a period (the final ones only, if asked)."""
     rows = await CertificationList.select(CertificationList.id, CertificationList.area, CertificationList.revision,

@@ -129,7 +129,7 @@ def reason_text(item: dict[str, Any]) -> str:
 
 def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
     """What the review page shows, computed once: the result shown, reasons, indicators, history."""
-    rules = scoring_service.rules_of(ctx.period)
+    rules = ctx.rules
     stored, computed = ctx.stored, ctx.computed
     stored_matches = stored is not None and stored.indicators == computed.values
     if stored_matches:
@@ -139,6 +139,7 @@ def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
     else:
         result = None
     corrected = {row["indicator"]: row for row in ctx.corrections}
+    decides = assessments.may_decide(user, ctx.commune, ctx.setting.review_level)
     labels = indicators.indicator_labels()
     rows = [{"key": key, "label": labels.get(key), "type": declared.type,
              "reported": ctx.reported.values.get(key), "current": computed.values.get(key),
@@ -151,8 +152,9 @@ def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
         "missing": what_is_missing(ctx.reported, computed.problems),
         "indicator_rows": rows, "current_values": computed.values, "reported": ctx.reported.values,
         "corrected": corrected,
-        "actions": allowed_actions(ctx.state, user.role),
-        "can_correct": user.role in ("reviewer", "admin") and ctx.state in ("submitted", "under_review"),
+        "actions": allowed_actions(ctx.state, user.role) if decides else [],
+        "can_correct": decides and user.role in ("reviewer", "admin") and ctx.state in ("submitted", "under_review"),
+        "review_level": ctx.setting.review_level, "decides": decides,
         "type_label": COMMUNE_TYPE_LABELS.get(ctx.commune.commune_type or "", ""),
         "frozen": ctx.state in FROZEN,
         "closing": deadlines.closing_date(ctx.period.closes_on, ctx.assessment.extended_until),

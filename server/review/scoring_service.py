@@ -1,4 +1,4 @@
-"""Scores through `scoring/` with the period's rule set, stored with what produced them.
+"""Scores through `scoring/` with the rule set a commune's period names for it, stored with what produced them.
 
 A stored Score names the rule file (id, version, sha256), the form versions and the exact indicator
 values it used, so a later change of code or rules never changes an old result. A new score is
@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from scoring import InputProblem, RuleSet, ScoreResult, ScoringInputError, load_rules, score
+from scoring import InputProblem, RuleSet, ScoreResult, ScoringInputError, score
 from server.core import audit
 from server.core.db import write_transaction
 from server.review.indicators import Value, corrections_many, reported_many
 from server.review.states import FROZEN
 from server.core.tables import Assessment, Period, Score, Unit, User
+from server.rules import assign
 
 
 @dataclass
@@ -32,12 +33,17 @@ class Computed:
     problems: list[InputProblem] = field(default_factory=list)
 
 
-def rules_of(period: Period) -> RuleSet:
-    return load_rules(period.rule_set)
+async def rules_for(period: Period, commune: Unit) -> RuleSet:
+    """The rule set version that applies to this commune in this period (its province's, or the period's)."""
+    return await assign.rules_of(await assign.setting_for(period, commune.path))
 
 
 def compute(rules: RuleSet, commune_type: str | None, values: dict[str, Value],
             form_versions: dict[str, list[int]]) -> Computed:
+    """Score with the keys the rule set reads (forms may hold figures another rule set reads: a province
+    under the 2014 rules sends the 2014 figures beside the annual form's)."""
+    if any(key not in rules.indicators for key in values):
+        values = {key: value for key, value in values.items() if key in rules.indicators}
     try:
         result = score(rules, commune_type or "", values)
     except ScoringInputError as error:
@@ -112,10 +118,9 @@ def summary(stored: Score | None) -> dict[str, Any] | None:
                                         "rules": f"{stored.rules_id} {stored.rules_version}"}
 
 
-async def rescore(assessment: Assessment, period: Period, commune: Unit, computed: Computed, user: User,
+async def rescore(assessment: Assessment, rules: RuleSet, computed: Computed, user: User,
                   reason: str, ip: str | None = None) -> Score:
-    """An explicit re-score with the period's rule file as it is now; logged with before and after."""
-    rules = rules_of(period)
+    """An explicit re-score with the rule set that applies now; logged with before and after."""
     async with write_transaction():
         before = await latest(assessment.id)
         row = await store(assessment.id, rules, computed, user, reason)
@@ -130,47 +135,64 @@ class BatchReport:
 
     scored: int = 0
     not_scorable: int = 0
-    frozen: int = 0  # approved or listed: never re-scored in a batch (reopen first)
+    frozen: int = 0  # approved or listed: not re-scored in a batch (reopen first), except under newly applied rules
     certified: int = 0
     load_seconds: float = 0.0
     score_seconds: float = 0.0
     store_seconds: float = 0.0
 
 
-async def score_period(period: Period, user: User | None, reason: str, area_path: str | None = None) -> BatchReport:
-    """Score every commune of a period that has data (in an area, if given): one pass, one transaction.
+async def score_period(period: Period, user: User | None, reason: str, area_path: str | None = None, *,
+                       rule_set: str | None = None) -> BatchReport:
+    """Score every commune of a period that has data (in an area, if given; under one rule set, if given):
+    one pass, one transaction, each commune with the rule set version its province (or the period) names.
 
     Assessments are created for communes that have none. Used for an explicit re-score of a whole
-    area and by the national benchmark; it is audited as one entry with the counts.
+    area, when a new rule set version is applied to the period (`rule_set` given: approved and listed
+    communes are re-scored too, from the values they were approved with), and by the national benchmark;
+    it is audited as one entry with the counts.
     """
     report = BatchReport()
-    rules = rules_of(period)
     started = time.perf_counter()
+    settings = await assign.settings_of(period)
     reported = await reported_many(period.id, area_path)
-    communes = {row["id"]: row["commune_type"] for row in await Unit.select(Unit.id, Unit.commune_type).where(
-        Unit.id.is_in(list(reported) or [-1])).run()} if reported else {}
+    units = await Unit.select(Unit.id, Unit.commune_type, Unit.path).where(
+        Unit.id.is_in(list(reported) or [-1])).run() if reported else []
+    communes = {row["id"]: row["commune_type"] for row in units}
+    setting_of = {row["id"]: settings.for_path(row["path"]) for row in units}
+    if rule_set is not None:
+        reported = {commune: data for commune, data in reported.items() if setting_of[commune].rule_set == rule_set}
+    rule_sets = {key: await assign.rules_of(assign.Setting(key[0], key[1], "")) for key in
+                 {(setting.rule_set, setting.version) for setting in setting_of.values()}}
     assessments, frozen = await _assessments_for(period, list(reported), user)
+    approved = await _frozen_values(frozen) if rule_set is not None else {}
     corrections = await corrections_many(list(assessments.values()))
     report.load_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    results: list[tuple[int, Computed]] = []
+    results: list[tuple[int, RuleSet, Computed]] = []
     # The pass allocates millions of small objects that all stay alive: the cyclic collector would
     # rescan them again and again (it tripled the time of a national batch), and nothing here is cyclic garbage.
     gc.disable()
     try:
         for commune_id, data in reported.items():
             assessment_id = assessments[commune_id]
+            setting = setting_of[commune_id]
+            rules = rule_sets[(setting.rule_set, setting.version)]
             if assessment_id in frozen:
-                report.frozen += 1
-                continue
-            computed = compute(rules, communes.get(commune_id), {**data.values, **corrections.get(assessment_id, {})},
-                               data.form_versions)
+                if assessment_id not in approved:
+                    report.frozen += 1
+                    continue
+                values, form_versions = approved[assessment_id]  # its approved values, under the applied rules
+                computed = compute(rules, communes.get(commune_id), values, form_versions)
+            else:
+                computed = compute(rules, communes.get(commune_id),
+                                   {**data.values, **corrections.get(assessment_id, {})}, data.form_versions)
             if computed.result is None:
                 report.not_scorable += 1
                 continue
             report.certified += computed.result.certified
-            results.append((assessment_id, computed))
+            results.append((assessment_id, rules, computed))
     finally:
         gc.enable()
     report.scored = len(results)
@@ -180,13 +202,24 @@ async def score_period(period: Period, user: User | None, reason: str, area_path
     async with write_transaction():
         for start in range(0, len(results), 1000):  # rows built per chunk: their JSON never all in memory at once
             await Score.insert(*[score_row(assessment_id, rules, computed, user, reason)
-                                 for assessment_id, computed in results[start:start + 1000]]).run()
+                                 for assessment_id, rules, computed in results[start:start + 1000]]).run()
         await audit.record("period_scored", "period", period.id, user=user, reason=reason,
-                           after={"area": area_path, "rules": f"{rules.id} {rules.version}", "scored": report.scored,
-                                  "not_scorable": report.not_scorable, "certified": report.certified,
-                                  "frozen": report.frozen})
+                           after={"area": area_path, "rules": sorted(f"{r.id} {r.version}" for r in rule_sets.values()),
+                                  "scored": report.scored, "not_scorable": report.not_scorable,
+                                  "certified": report.certified, "frozen": report.frozen})
     report.store_seconds = time.perf_counter() - started
     return report
+
+
+async def _frozen_values(assessment_ids: set[int]) -> dict[int, tuple[dict[str, Value], dict[str, list[int]]]]:
+    """The values and form versions of the latest score of each frozen assessment: what was approved."""
+    if not assessment_ids:
+        return {}
+    out: dict[int, tuple[dict[str, Value], dict[str, list[int]]]] = {}
+    for row in await Score.select(Score.assessment, Score.indicators, Score.form_versions).where(
+            Score.assessment.is_in(list(assessment_ids))).order_by(Score.id).output(load_json=True).run():
+        out[row["assessment"]] = (row["indicators"], row["form_versions"])
+    return out
 
 
 async def _assessments_for(period: Period, commune_ids: list[int], user: User | None) -> tuple[dict[int, int], set[int]]:

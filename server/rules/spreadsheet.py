@@ -154,16 +154,16 @@ def _mark(cell: Any) -> None:
     cell.font = PROVISIONAL_FONT
 
 
-def _bound_text(band: Any, low: bool) -> str:
+def bound_text(band: Any, low: bool) -> str:
     names = (("at_least", "≥"), ("above", ">")) if low else (("below", "<"), ("at_most", "≤"))
     for name, sign in names:
         value = getattr(band, name)
         if value is not None:
-            return f"{sign} {_number_text(value)}"
+            return f"{sign} {number_text(value)}"
     return ""
 
 
-def _number_text(value: int | float) -> str:
+def number_text(value: int | float) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).replace(".", ",")
@@ -233,7 +233,7 @@ def _line_rows(line: BooleanLine | BandsLine) -> list[tuple[str, str, Any, bool]
     """(from, to, points, provisional) of each row of a line: its bands, then its zero-denominator row."""
     if isinstance(line, BooleanLine):
         return [(YES_TEXT, "", line.points, line.provisional)]
-    rows = [(_bound_text(band, True), _bound_text(band, False), band.points, band.provisional) for band in line.bands]
+    rows = [(bound_text(band, True), bound_text(band, False), band.points, band.provisional) for band in line.bands]
     if line.not_applicable is not None:
         points = line.not_applicable.points
         rows.append((NA_TEXT, "", FULL_TEXT if points == "full" else points, line.not_applicable.provisional))
@@ -482,7 +482,7 @@ class _Reader:
     def integer(self, table: _Table, row: int, cells: list[Any], key: str, loc: tuple) -> int:
         """A whole number from digits (0–9 only, no ², no thousands separators); 0 stands in for a bad cell."""
         value = table.get(cells, key)
-        number = _whole(value)
+        number = whole(value)
         if number is None:
             self.bad.append(loc)
             if value is None or _text(value) == "":
@@ -738,7 +738,7 @@ class _Reader:
                                  ("to", self.text(table, number, cells, "to"), ("below", "at_most"))):
             if not text:
                 continue
-            parsed = _bound(text)
+            parsed = bound(text)
             if parsed is None or parsed[0] not in signs:
                 self.problem(table, number, key, N_("%(value)s is not a bound: write %(signs)s and a number, for "
                                                     "example %(example)s."), value=text,
@@ -787,7 +787,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def _whole(value: Any) -> int | None:
+def whole(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -798,7 +798,7 @@ def _whole(value: Any) -> int | None:
     return int(text) if re.fullmatch(r"-?[0-9]{1,9}", text) else None
 
 
-def _bound(text: str) -> tuple[str, int | float] | None:
+def bound(text: str) -> tuple[str, int | float] | None:
     """"≥ 98" → ("at_least", 98); "< 2,5 %" → ("below", 2.5); None when it is not a signed number."""
     match = _BOUND.match(text.strip())
     if match is None or match["sign"] is None:

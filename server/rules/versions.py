@@ -23,7 +23,7 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 
-from forms.indicators import INDICATORS as DATA_DICTIONARY
+from forms.indicators import KNOWN as COLLECTED
 from scoring.ruleset import RuleSet, check_document, list_rules, load_rules
 from server.core import audit
 from server.core.db import write_transaction
@@ -159,8 +159,8 @@ class DraftReport:
 
 
 def known_indicators(base: RuleSet | None) -> set[str]:
-    """Keys a new line may read: the data dictionary's, the shipped rule sets', the base version's."""
-    keys = set(DATA_DICTIONARY)
+    """Keys a new line may read: those a form collects, the shipped rule sets', the base version's."""
+    keys = set(COLLECTED)
     for rule_id in list_rules():
         keys.update(load_rules(rule_id).indicators)
     if base is not None:
@@ -252,7 +252,8 @@ async def draft_from_workbook(content: bytes, user: User, *, source_name: str, n
                                     ip=ip)
 
 
-def _editable(row: RuleVersion, user: User) -> None:
+def check_editable(row: RuleVersion, user: User) -> None:
+    """Only the administrator who entered a draft changes its numbers (the others check them)."""
     check_admin(user)
     if row.state != "draft":
         raise invalid("state", "not_draft", N_("Only a draft can be changed; a published version never changes."))
@@ -267,12 +268,13 @@ async def save_draft(row: RuleVersion, document: dict[str, Any], user: User, see
 
     Returns the keys of the items that changed in this edit.
     """
-    _editable(row, user)
+    check_editable(row, user)
     if seen_revision != row.revision:
         raise RulesConflict()
     rules, problems = check_document(document)
     if rules is None:
-        raise InvalidRules(problems)
+        raise InputError([FieldError(where or "document", "invalid", msgid, params)
+                          for where, msgid, params in problems_as_errors(problems)])
     before = items.items_of(row.document)
     edited = {key for key, item in items.items_of(document).items() if key not in before or before[key].content != item.content}
     edited |= {key for key in before if key not in items.items_of(document)}
@@ -294,14 +296,6 @@ async def save_draft(row: RuleVersion, document: dict[str, Any], user: User, see
                            after={key: item.content for key, item in items.items_of(document).items()
                                   if key in edited})
     return sorted(edited)
-
-
-class InvalidRules(Exception):
-    """Edited numbers that do not pass the rule checks; `problems` as (location, message)."""
-
-    def __init__(self, problems: list[tuple[tuple, str]]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
 
 
 async def discard(row: RuleVersion, user: User, reason: str, ip: str | None = None) -> None:
@@ -469,3 +463,12 @@ async def publish(row: RuleVersion, user: User, seen_revision: int | None, ip: s
 async def _name(user_id: int) -> str:
     row = await User.select(User.display_name).where(User.id == user_id).first().run()
     return row["display_name"] if row else "?"
+
+
+async def people(row: RuleVersion) -> dict[str, str]:
+    """Who entered and who published a version, by name."""
+    names = {}
+    for role, user_id in (("entered_by", row.entered_by), ("published_by", row.published_by)):
+        if user_id:
+            names[role] = await _name(user_id)
+    return names
