@@ -39,6 +39,7 @@ async def _period_page(period, values: dict, chosen: list[str], *, errors: list 
         "rule_sets": await versions.rule_set_ids(), "unit_sets": UNIT_SETS, "forms": periods.form_choices(),
         "levels": assign.REVIEW_LEVELS, "level_labels": assign.REVIEW_LEVEL_LABELS,
         "areas": (await assign.settings_of(period)).areas if period else [],
+        "version_used": assign.period_setting(period).version if period else None,
         "in_force": await versions.in_force(period.rule_set) if period else None})
 
 

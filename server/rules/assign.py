@@ -14,7 +14,7 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 
-from scoring.ruleset import RuleSet
+from scoring.ruleset import RuleSet, list_rules, load_rules
 from server.core import audit
 from server.core.db import write_transaction
 from server.core.i18n import N_
@@ -70,8 +70,16 @@ class PeriodSettings:
         return {(setting.rule_set, setting.version) for setting in (self.default, *self.areas)}
 
 
+def version_of(rule_set: str, version: str | None) -> str | None:
+    """The version a setting names: no version means the file shipped with phuhop, named by its own."""
+    if version is None and rule_set in list_rules():
+        return load_rules(rule_set).version
+    return version
+
+
 def period_setting(period: Period) -> Setting:
-    return Setting(period.rule_set, period.rule_version, period.review_level or default_level(period.unit_set))
+    return Setting(period.rule_set, version_of(period.rule_set, period.rule_version),
+                   period.review_level or default_level(period.unit_set))
 
 
 async def settings_of(period: Period) -> PeriodSettings:
@@ -88,7 +96,7 @@ async def settings_of(period: Period) -> PeriodSettings:
         above = next((a for a in areas if row["path"].startswith(f"{a.area_path}/")), None)
         parent = above or default
         areas.append(Setting(row["rule_set"] or parent.rule_set,
-                             row["rule_version"] if row["rule_set"] else parent.version,
+                             version_of(row["rule_set"], row["rule_version"]) if row["rule_set"] else parent.version,
                              row["review_level"] or parent.review_level,
                              row["unit_id"], row["code"], row["name"], row["path"], row["id"]))
     return PeriodSettings(default, sorted(areas, key=lambda a: -(a.area_path or "").count("/")))

@@ -88,10 +88,11 @@ async def new_draft(request: Request) -> Template | Redirect:
 # ---------------------------------------------------------------- one version
 
 def _item_view(key: str, state: versions.ItemState, base_rules, rules) -> dict[str, Any]:
+    before = describe.rows(base_rules, key) if state.change and state.change.status != "added" else []
+    after = describe.rows(rules, key) if state.item is not None else []
     return {"key": key, "title": describe.title(rules if state.item is not None else base_rules, key),
-            "status": state.change.status if state.change else None,
-            "before": describe.rows(base_rules, key) if state.change and state.change.status != "added" else [],
-            "after": describe.rows(rules, key) if state.item is not None else [],
+            "status": state.change.status if state.change else None, "before": before, "after": after,
+            "new_rows": {text for text, _ in after} - {text for text, _ in before} if state.change else set(),
             "check": state.check, "needs_check": state.needs_check,
             "checkable": state.check is None and (state.change is not None or (
                 state.item is not None and state.item.provisional and state.item.kind in items.FLAGGED))}
@@ -111,7 +112,8 @@ async def _version_page(request: Request, row, *, errors: list[dict[str, Any]] |
     names = await versions.people(row)
     return Template("rules_version.html", status_code=status, context={
         "row": row, "rules": rules, "base": base, "changed": changed, "provisional": provisional,
-        "checked_unchanged": checked, "names": names, "periods": await whatif.periods_using(row.rule_set),
+        "checked_unchanged": checked, "names": names,
+        "periods": [(period, whatif.assign.period_setting(period)) for period in await whatif.periods_using(row.rule_set)],
         "to_check": sum(1 for view in changed if view["needs_check"]),
         "can_edit": row.state == "draft" and row.entered_by == user.id,
         "can_check": row.state == "draft" and row.entered_by != user.id,
