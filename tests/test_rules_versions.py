@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import PASSWORD
+from scoring import score_document
 from scoring.ruleset import load_rules
 from server.core.errors import InputError
 from server.core.tables import AuditLog, RuleCheck, RuleVersion
@@ -65,6 +67,23 @@ def test_shipped_files_are_registered_once_as_published_versions(db):
     assert versions.rules_of(first).sha256 == load_rules("vn-2019").sha256
     assert run(versions.rule_set_ids()) == ["vn-2014", "vn-2019"]
     assert RuleVersion.count().where(RuleVersion.rule_set == "vn-2019").run_sync() == 1
+
+
+def test_scores_of_the_shipped_rules_are_the_same_through_a_stored_version_and_a_spreadsheet(db):
+    shipped = load_rules("vn-2019")
+    stored = versions.rules_of(run(versions.in_force("vn-2019")))
+    read_back = read_workbook(export_workbook(shipped)).rules
+    totals = {}
+    for path in sorted((ROOT / "examples").glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        expected = score_document(shipped, document).model_dump()
+        assert score_document(stored, document).model_dump() == expected
+        assert score_document(read_back, document).model_dump() == expected
+        totals[path.stem] = expected["total"]
+    assert totals == EXAMPLE_TOTALS  # the shipped vn-2019 scores, as before rule sets were stored
+
+
+EXAMPLE_TOTALS = {"phuong-urban-ward": 945, "xa-mountain": 805, "xa-not-certified": 770, "xa-other": 870}
 
 
 def test_cli_export_then_import_of_the_shipped_table_changes_nothing(admins, tmp_path):

@@ -165,7 +165,7 @@ async def score_period(period: Period, user: User | None, reason: str, area_path
     rule_sets = {key: await assign.rules_of(assign.Setting(key[0], key[1], "")) for key in
                  {(setting.rule_set, setting.version) for setting in setting_of.values()}}
     assessments, frozen = await _assessments_for(period, list(reported), user)
-    approved = await _frozen_values(frozen) if rule_set is not None else {}
+    approved = await frozen_values(frozen) if rule_set is not None else {}
     corrections = await corrections_many(list(assessments.values()))
     report.load_seconds = time.perf_counter() - started
 
@@ -211,7 +211,7 @@ async def score_period(period: Period, user: User | None, reason: str, area_path
     return report
 
 
-async def _frozen_values(assessment_ids: set[int]) -> dict[int, tuple[dict[str, Value], dict[str, list[int]]]]:
+async def frozen_values(assessment_ids: set[int]) -> dict[int, tuple[dict[str, Value], dict[str, list[int]]]]:
     """The values and form versions of the latest score of each frozen assessment: what was approved."""
     if not assessment_ids:
         return {}

@@ -3,6 +3,7 @@
 For every commune of the period that the version's rule set applies to (the period's own, or a
 province's) and that has data: its total and result under the version in force for it and under the
 new one, whether its result changes, and which criterion makes the difference. Nothing is written.
+An approved (or listed) commune is compared on the values it was approved with: approved means frozen.
 
 Applying the version moves the period (and every province using that rule set) to it and re-scores
 those communes in one audited pass. Lists already made keep the scores they were made with: only a
@@ -27,8 +28,8 @@ from server.core.tables import Assessment, Period, PeriodArea, RuleVersion, Unit
 from server.review.collation import sort_key
 from server.review.errors import NotAllowed, invalid
 from server.review.indicators import corrections_many, reported_many
-from server.review.scoring_service import score_period
-from server.review.states import STATE_LABELS
+from server.review.scoring_service import frozen_values, score_period
+from server.review.states import FROZEN, STATE_LABELS
 from server.rules import assign, versions
 
 
@@ -130,6 +131,7 @@ async def compute(period: Period, version: RuleVersion) -> WhatIf:
         Assessment.id, Assessment.commune, Assessment.state).where(
         (Assessment.period == period.id) & Assessment.commune.is_in([unit["id"] for unit, _ in scope] or [-1])).run()}
     corrections = await corrections_many([row["id"] for row in assessments.values()])
+    approved = await frozen_values({row["id"] for row in assessments.values() if row["state"] in FROZEN})
     current: dict[tuple[str, str | None], RuleSet] = {}
     rows = []
     for unit, setting in scope:
@@ -137,7 +139,10 @@ async def compute(period: Period, version: RuleVersion) -> WhatIf:
         if key not in current:
             current[key] = await assign.rules_of(setting)
         assessment = assessments.get(unit["id"])
-        values = {**reported[unit["id"]].values, **(corrections.get(assessment["id"], {}) if assessment else {})}
+        if assessment is not None and assessment["id"] in approved:  # approved means frozen: its approved values
+            values = approved[assessment["id"]][0]
+        else:
+            values = {**reported[unit["id"]].values, **(corrections.get(assessment["id"], {}) if assessment else {})}
         before = _try(current[key], unit["commune_type"], values)
         after = _try(new_rules, unit["commune_type"], values)
         row = CommuneRow(unit["code"], unit["name"], unit["parent"] or "", unit["commune_type"] or "",
