@@ -92,7 +92,7 @@ def test_a_province_assessed_under_the_2014_rules_while_the_period_uses_2019(cli
 
     # Province 79 has scores under vn-2014 now: its rule set can no longer change in this period.
     response = post(client, f"/admin/periods/{period.id}/areas", {"unit_code": "79", "rule_set": "vn-2019"})
-    assert response.status_code == 422 and "can no longer change" in response.text
+    assert response.status_code == 422 and "không thể đổi bộ tiêu chí của địa bàn" in response.text
     response = post(client, f"/admin/periods/{period.id}/areas/{area.id}/remove", {})
     assert response.status_code == 422
     assert PeriodArea.count().run_sync() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -171,7 +172,17 @@ def test_every_problem_is_listed_at_once():
 
 def test_a_file_that_is_not_a_workbook():
     read = read_workbook(b"PK\x03\x04 not really a zip")
-    assert [problem.render() for problem in read.errors] == ["file: This file is not an Excel workbook (.xlsx)."]
+    [problem] = read.errors
+    assert (problem.sheet, problem.row, problem.message) == ("tệp", None, "This file is not an Excel workbook (.xlsx).")
+
+
+def test_a_zip_bomb_is_not_unpacked():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"<sst>" + b"A" * (60 * 2**20) + b"</sst>")
+    assert len(buffer.getvalue()) < 200_000
+    [problem] = read_workbook(buffer.getvalue()).errors
+    assert "far larger than a scoring table" in problem.message
 
 
 def test_a_formula_in_a_label_stays_text():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 
+import list_steps
 import openpyxl
 import pytest
 from conftest import PASSWORD, csrf_header, login
@@ -69,8 +70,8 @@ def test_enter_check_publish_preview_apply(client, world, second_admin, tmp_path
                 ).status_code == 303
     made = post(client, f"/review/{period.id}/lists", {"note": "Đợt 1"})
     list_url = made.headers["location"]
-    assert post(client, f"{list_url}/post", {"comment_from": "2026-06-01", "comment_to": "2026-06-15"}).status_code == 303
-    assert post(client, f"{list_url}/finalise").status_code == 303
+    assert list_steps.post(client, list_url).status_code == 303
+    assert list_steps.finalise(client, list_url).status_code == 303
     listed = {row["score"] for row in CertificationEntry.select(CertificationEntry.score).run_sync()}
 
     # 1. the first administrator uploads the official table: line 13.1's lowest band earns 10 points

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -40,6 +41,7 @@ from server.rules.messages import as_msgid
 
 SCORES, THRESHOLDS, INDICATORS, ABOUT = "Biểu điểm", "Ngưỡng", "Chỉ số", "Thông tin"
 MAX_ROWS = 5000  # a decision's table has a few hundred rows; a bigger sheet is not a scoring table
+MAX_UNPACKED = 50 * 2**20  # an .xlsx is a zip: its parts unpacked (the exported table: ~0.2 MiB)
 MAX_TEXT = 1000
 
 PROVISIONAL_TEXT = "TẠM TÍNH"
@@ -365,6 +367,10 @@ class _Reader:
     # ---------------------------------------------------------------- workbook
     def read(self, content: bytes) -> SheetRead:
         try:
+            if _unpacked_size(content) > MAX_UNPACKED:
+                self.problem(gettext(N_("file")), None, None, N_("This file is far larger than a scoring table once "
+                                                                 "unpacked: it was not read."))
+                raise _Stop
             try:
                 book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not .xlsx
@@ -766,6 +772,15 @@ def read_workbook(content: bytes) -> SheetRead:
 
 
 # ================================================================== cell values
+
+def _unpacked_size(content: bytes) -> int:
+    """What the zip's parts declare they unpack to (openpyxl would inflate them all); 0 when not a zip."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return 0
+
 
 def _text(value: Any) -> str:
     if value is None:
