@@ -18,6 +18,7 @@ from server.collection import submissions
 from server.core.tables import Period, RuleVersion, Score, User
 from server.review import assessments
 
+pytestmark = pytest.mark.browser
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
