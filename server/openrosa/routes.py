@@ -25,7 +25,9 @@ from server.core.errors import InputError
 from server.core.i18n import N_, gettext
 from server.openrosa import tokens, xforms
 from server.openrosa.instance import InstanceError, answers_of, read_instance
+from server.rules import assign
 from server.core.templating import localized
+from server.core.tables import Unit
 
 MAX_BODY = 10 * 1024 * 1024
 """Largest submission POST (instance and attachments); announced as X-OpenRosa-Accept-Content-Length."""
@@ -66,8 +68,9 @@ async def form_list(request: Request, token: FromPath[str],
     if isinstance(device, Response):
         return device
     entries = []
+    keys = await assign.indicators_for(device.user.unit) if isinstance(device.user.unit, Unit) else None
     for form in xforms.listed():
-        if form_id and form.form_id != form_id:
+        if (form_id and form.form_id != form_id) or not assign.serves(form, keys):
             continue
         built = await anyio.to_thread.run_sync(xforms.xform, form.form_id, form.version)
         entries.append(
