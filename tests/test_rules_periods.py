@@ -53,7 +53,7 @@ def test_a_province_assessed_under_the_2014_rules_while_the_period_uses_2019(cli
     area = PeriodArea.objects().first().run_sync()
     assert (area.rule_set, area.rule_version) == ("vn-2014", "2014.1")
     audit = AuditLog.objects().where(AuditLog.action == "period_area_saved").first().output(load_json=True).run_sync()
-    assert audit.after == {"area": "79", "rule_set": "vn-2014", "version": "2014.1", "review_level": None}
+    assert audit.after == {"area": "79", "rule_set": "vn-2014", "rule_version": "2014.1", "review_level": None}
 
     # The collaborator in province 79 is asked for the 2014 figures; the one in province 01 is not.
     client.cookies.clear()

@@ -135,12 +135,19 @@ def test_enter_check_publish_preview_apply(client, world, second_admin, tmp_path
     assert scores["00008"]["rules_version"] == "2019.1.1"
     entry = AuditLog.objects().where(AuditLog.action == "rules_applied").first().output(load_json=True).run_sync()
     assert entry.username == "admin2" and entry.reason == "Biểu điểm chính thức"
-    assert (entry.after["version"], entry.after["status_changed"], entry.after["now_recognised"]) == ("2019.1.1", 1, 1)
+    assert (entry.after["rule_version"], entry.after["status_changed"], entry.after["now_recognised"]) == (
+        "2019.1.1", 1, 1)
     assert AuditLog.count().where(AuditLog.action == "period_scored").run_sync() == 1
     # the final list keeps the scores (and the version) it was made with
     assert {row["score"] for row in CertificationEntry.select(CertificationEntry.score).run_sync()} == listed
     assert "vn-2019 2019.1<" in client.get(list_url).text.replace("</span>", "<")
     assert post(client, f"/admin/rules/{draft_id}/apply/{period.id}", {"reason": "lần nữa"}).status_code == 422
+    # every step reads as people say it in the audit log
+    log = client.get("/admin/audit").text
+    for action in ("Nhập bản nháp bộ tiêu chí", "Đối chiếu dòng với văn bản gốc", "Ban hành phiên bản bộ tiêu chí",
+                   "Áp dụng phiên bản bộ tiêu chí cho kỳ đánh giá"):
+        assert action in log, action
+    assert f'href="/admin/rules/{draft_id}"' in log
     # the reviewer's page names the version of the stored score
     as_user(client, "reviewer_x")
     assert "vn-2019 2019.1.1" in client.get(f"/review/{period.id}/00004").text

@@ -69,6 +69,15 @@ ACTIONS: dict[str, str] = {
     "password_link_issued": N_("One-time password link issued"),
     "user_unlocked": N_("Account unlocked"),
     "users_imported": N_("Accounts imported from a spreadsheet"),
+    "rules_registered": N_("Rule set shipped with phuhop registered"),
+    "rules_draft_created": N_("Draft of a rule set entered"),
+    "rules_draft_saved": N_("Draft of a rule set changed"),
+    "rules_draft_discarded": N_("Draft of a rule set discarded"),
+    "rules_item_checked": N_("Line checked against the paper source"),
+    "rules_published": N_("Rule set version published"),
+    "rules_applied": N_("Rule set version applied to the period"),
+    "period_area_saved": N_("A province's own rules in the period saved"),
+    "period_area_removed": N_("A province's own rules in the period removed"),
 }
 
 ENTITIES: dict[str, str] = {
@@ -77,7 +86,7 @@ ENTITIES: dict[str, str] = {
     "unit_set": N_("Registry"), "boundary": N_("Commune boundaries"), "device_token": N_("Device token"),
     "form_version": N_("Form version"), "audit_log": N_("Audit log"),
     "history_import": N_("Imported spreadsheet"), "history_row": N_("Row of an imported spreadsheet"),
-    "unit_link": N_("Merger crosswalk"),
+    "unit_link": N_("Merger crosswalk"), "rule_version": N_("Rule set version"),
 }
 
 FIELDS: dict[str, str] = {
@@ -105,6 +114,13 @@ FIELDS: dict[str, str] = {
     "original_name": N_("File name on the phone"), "size": N_("Size (bytes)"), "sessions": N_("Sessions"),
     "display_name": N_("Full name"), "active": N_("Active"), "attempts": N_("Failed logins counted"),
     "valid_until": N_("Valid until"), "accounts": N_("Accounts"),
+    "rule_version": N_("Version"), "base": N_("Made from"), "origin": N_("Entered from"), "item": N_("Line"),
+    "document_number": N_("Document number"), "document_date": N_("Date of the document"), "page": N_("Page"),
+    "checked": N_("Lines checked"), "verified_by": N_("Checked by"),
+    "provisional_numbers": N_("Numbers still PROVISIONAL"), "review_level": N_("Who reviews the communes"),
+    "status_changed": N_("Communes whose result changes"), "now_recognised": N_("Become recognised"),
+    "no_longer": N_("No longer meet the standard"), "total_changed": N_("Communes whose total changes"),
+    "areas": N_("Areas"), "frozen": N_("Approved, kept as approved"),
 }
 HIDDEN = {"version", "correction", "key", "comment", "sha256", "pdf_sha256"}
 """Bookkeeping that says nothing to a reader (page versions, row ids, registry keys)."""
@@ -283,6 +299,8 @@ def _object(row: dict[str, Any], names: _Names) -> tuple[str, str | None]:
                                                                          else None)), None
     if entity == "audit_log":
         return entity_label(entity), None
+    if entity == "rule_version" and key.isdigit():
+        return gettext(N_("Rule set version no. %(id)s"), id=key), f"/admin/rules/{key}"
     return entity_label(entity), None
 
 

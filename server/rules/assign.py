@@ -131,7 +131,7 @@ def serves(form: Any, keys: set[str] | None) -> bool:
 
 def describe(setting: Setting) -> dict[str, Any]:
     """For the audit log."""
-    return {"rule_set": setting.rule_set, "version": setting.version, "review_level": setting.review_level,
+    return {"rule_set": setting.rule_set, "rule_version": setting.version, "review_level": setting.review_level,
             "area": setting.area_code}
 
 
@@ -174,7 +174,7 @@ async def save_area(period: Period, unit_code: str, rule_set: str, review_level:
         await _refuse_if_scored(period, unit.path, rule_set)
     key = f"{period.id}:{unit.id}"
     row = await PeriodArea.objects().where(PeriodArea.key == key).first().run()
-    before = None if row is None else {"rule_set": row.rule_set, "version": row.rule_version,
+    before = None if row is None else {"rule_set": row.rule_set, "rule_version": row.rule_version,
                                        "review_level": row.review_level}
     row = row or PeriodArea(key=key, period=period.id, unit=unit.id)
     if rule_set is None:
@@ -186,7 +186,7 @@ async def save_area(period: Period, unit_code: str, rule_set: str, review_level:
     async with write_transaction():
         await row.save().run()
         await audit.record("period_area_saved", "period", period.id, user=user, ip=ip, before=before,
-                           after={"area": unit.code, "rule_set": row.rule_set, "version": row.rule_version,
+                           after={"area": unit.code, "rule_set": row.rule_set, "rule_version": row.rule_version,
                                   "review_level": row.review_level})
     return row
 
@@ -204,5 +204,5 @@ async def remove_area(period: Period, area_id: int, user: User, ip: str | None =
     async with write_transaction():
         await PeriodArea.delete().where(PeriodArea.id == row.id).run()
         await audit.record("period_area_removed", "period", period.id, user=user, ip=ip,
-                           before={"area": row.unit.code, "rule_set": row.rule_set, "version": row.rule_version,
+                           before={"area": row.unit.code, "rule_set": row.rule_set, "rule_version": row.rule_version,
                                    "review_level": row.review_level})

@@ -98,7 +98,7 @@ async def shipped(rule_set: str) -> RuleVersion:
         async with write_transaction():
             await row.save().run()
             await audit.record("rules_registered", "rule_version", row.id, username="system",
-                               after={"rule_set": rule_set, "version": version, "sha256": rules.sha256})
+                               after={"rule_set": rule_set, "rule_version": version, "sha256": rules.sha256})
     except Exception:  # another request registered it first (unique key)
         found = await by_name(rule_set, version)
         if found is None:
@@ -231,7 +231,7 @@ async def create_draft(document: dict[str, Any], user: User, *, origin: str, sou
     async with write_transaction():
         await row.save().run()
         await audit.record("rules_draft_created", "rule_version", row.id, user=user, ip=ip, reason=note or None,
-                           after={"rule_set": rules.id, "version": version, "base": base.version if base else None,
+                           after={"rule_set": rules.id, "rule_version": version, "base": base.version if base else None,
                                   "origin": origin, "file": source_name or None, "sha256": final.sha256,
                                   "changed": [change.key for change in changes]})
     return DraftReport(await get(row.id), changes, different)
@@ -454,7 +454,7 @@ async def publish(row: RuleVersion, user: User, seen_revision: int | None, ip: s
             raise RulesConflict()
         await audit.record("rules_published", "rule_version", row.id, user=user, ip=ip,
                            before={"state": "draft"},
-                           after={"state": "published", "rule_set": row.rule_set, "version": row.version,
+                           after={"state": "published", "rule_set": row.rule_set, "rule_version": row.version,
                                   "sha256": final.sha256, "checked": sorted(checked), "verified_by": verifiers,
                                   "provisional_numbers": final.provisional_numbers()})
     return await get(row.id)

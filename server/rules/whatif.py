@@ -247,7 +247,8 @@ async def apply(period: Period, version: RuleVersion, user: User, reason: str, i
             (PeriodArea.period == period.id) & (PeriodArea.rule_set == version.rule_set)).run()
         counts = what.counts
         await audit.record("rules_applied", "period", period.id, user=user, ip=ip, reason=reason, before=before,
-                           after={"rule_set": version.rule_set, "version": version.version, "sha256": version.sha256,
+                           after={"rule_set": version.rule_set, "rule_version": version.version,
+                                  "sha256": version.sha256,
                                   **{key: counts[key] for key in ("communes", "status_changed", "now_recognised",
                                                                   "no_longer", "total_changed")}})
         report = await score_period(period, user, f"rules applied: {version.rule_set} {version.version}. {reason}",
