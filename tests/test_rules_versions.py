@@ -105,8 +105,8 @@ def test_cli_import_prints_what_changed_and_stores_a_draft(admins, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "1 item changed" in done.stdout
     assert "Line 2.1 — Share of births registered on time (changed)" in done.stdout
-    assert "before: ≥ 100 % → 50 points · ≥ 98 %, < 100 % → 40 points · ≥ 95 %, < 98 % → 25 points" in done.stdout
-    assert "after: ≥ 100 % → 50 points · ≥ 98 %, < 100 % → 45 points · ≥ 95 %, < 98 % → 20 points" in done.stdout
+    assert "before: ≥ 100% → 50 points · ≥ 98%, < 100% → 40 points · ≥ 95%, < 98% → 25 points" in done.stdout
+    assert "after: ≥ 100% → 50 points · ≥ 98%, < 100% → 45 points · ≥ 95%, < 98% → 20 points" in done.stdout
     draft = RuleVersion.objects().where(RuleVersion.state == "draft").first().output(load_json=True).run_sync()
     rules = versions.rules_of(draft)
     assert [band.points for band in rules.criteria[1].lines[0].bands] == [50, 45, 20, 0]

@@ -83,7 +83,7 @@ def test_enter_check_publish_preview_apply(client, world, second_admin, tmp_path
     draft_url = uploaded.headers["location"].split("?")[0]
     draft_id = int(draft_url.rsplit("/", 1)[1])
     page = client.get(draft_url).text
-    assert "Chỉ tiêu 13.1" in page and "&lt; 70 % → 10 điểm" in page and "&lt; 70 % → 0 điểm" in page
+    assert 'Chỉ tiêu <span translate="no">13.1</span>' in page and "&lt; 70 % → 10 điểm" in page and "&lt; 70 % → 0 điểm" in page
     refused = post(client, f"{draft_url}/check", {"item": "line:13.1", "document_number": "06/QĐ-TTg",
                                                   "document_date": "2019-01-03", "page": "12"})
     assert refused.status_code == 403  # the one who entered it cannot check it

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from markupsafe import Markup
+
 from forms import registry as form_registry
 from scoring import COMMUNE_TYPE_LABELS
 from server.core.i18n import N_, format_date, format_datetime, format_number, gettext
@@ -340,6 +342,9 @@ def _value(key: str, value: Any, row: dict[str, Any], names: _Names) -> str:
             return str(value)
     if key == "role":
         return gettext(ROLES[value]) if value in ROLES else str(value)
+    if key in ("rule_version", "base", "rules"):  # identifiers ("2019.1.1"), not decimals
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        return Markup('<span translate="no">{}</span>').format(shown)
     if key == "unit_set":
         return gettext(UNIT_SET_LABELS[value]) if value in UNIT_SET_LABELS else str(value)
     if key in ("commune_type",):

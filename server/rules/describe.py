@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from scoring import COMMUNE_TYPE_LABELS
 from scoring.ruleset import RuleSet
-from server.core.i18n import N_, format_number, gettext
+from server.core.i18n import N_, current_language, format_number, gettext
 from server.core.templating import localized
+from server.review.indicators import indicator_labels
 from server.rules.items import Change, band_rows
 
 KIND_LABELS = {"source": N_("Decision"), "total": N_("Total maximum"), "conditions": N_("Recognition conditions"),
@@ -14,21 +17,39 @@ KIND_LABELS = {"source": N_("Decision"), "total": N_("Total maximum"), "conditio
 STATUS_LABELS = {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed")}
 
 
-def title(rules: RuleSet | None, key: str) -> str:
-    """"Line 2.1 — Share of births registered on time", "Threshold — Other commune, ward or township"."""
+def title_parts(rules: RuleSet | None, key: str) -> tuple[str, str, str]:
+    """(kind, number, words): ("Line", "2.1", "Share of births registered on time"); the number is an identifier
+    (pages mark it so: it is not a decimal), the words may be empty."""
     kind, _, name = key.partition(":")
     label = gettext(KIND_LABELS[kind])
     if rules is None:
-        return f"{label} {name}".strip()
+        return label, name, ""
     if kind == "line":
         line = _line(rules, name)
-        return f"{label} {name} — {localized(line.label.model_dump())}" if line else f"{label} {name}"
+        return label, name, localized(line.label.model_dump()) if line else ""
     if kind == "criterion":
         criterion = next((c for c in rules.criteria if str(c.id) == name), None)
-        return f"{label} {name} — {localized(criterion.title.model_dump())}" if criterion else f"{label} {name}"
+        return label, name, localized(criterion.title.model_dump()) if criterion else ""
     if kind == "threshold":
-        return f"{label} — {gettext(COMMUNE_TYPE_LABELS.get(name, name))}"
-    return f"{label} {name}".strip()
+        return label, "", gettext(COMMUNE_TYPE_LABELS.get(name, name))
+    if kind == "indicator":
+        return label, "", indicator_name(name)
+    return label, name, ""
+
+
+def title(rules: RuleSet | None, key: str) -> str:
+    """"Line 2.1 — Share of births registered on time", "Threshold — Other commune, ward or township"."""
+    label, number, words = title_parts(rules, key)
+    return " — ".join(part for part in (f"{label} {number}".strip(), words) if part)
+
+
+def indicator_name(key: str) -> str:
+    """An indicator as the form asks for it (its key only when no form asks for it)."""
+    label = indicator_labels().get(key)
+    return localized(label) if label else key
+
+
+INDICATOR_TYPES = {"bool": N_("yes or no"), "count": N_("a count"), "percent": N_("a percentage")}
 
 
 def _line(rules: RuleSet, line_id: str):
@@ -49,11 +70,16 @@ def rows(rules: RuleSet | None, key: str) -> list[tuple[str, bool]]:
         out = []
         for band, points, provisional in band_rows(rules, name):
             shown = {"yes": gettext(N_("Yes")), "n/a": gettext(N_("denominator 0 (nothing to measure)"))}.get(band, band)
+            if current_language() == "vi":  # a bound of 2.5 % reads 2,5 % in Vietnamese
+                shown = re.sub(r"(\d)\.(\d)", r"\1,\2", shown)
+            else:  # and 2.5% in English
+                shown = re.sub(r"(\d) ([%‰])", r"\1\2", shown)
             out.append((f"{shown} → {_points(points)}", provisional))
         line = _line(rules, name)
         if line is not None:
-            reads = line.input if getattr(line, "input", None) else f"{line.numerator} / {line.denominator}"
-            out.append((gettext(N_("reads %(keys)s"), keys=reads), False))
+            reads = (indicator_name(line.input) if getattr(line, "input", None) else
+                     f"{indicator_name(line.numerator)} / {indicator_name(line.denominator)}")
+            out.append((gettext(N_("reads: %(keys)s"), keys=reads), False))
         return out
     if kind == "criterion":
         criterion = next((c for c in rules.criteria if str(c.id) == name), None)
@@ -66,7 +92,9 @@ def rows(rules: RuleSet | None, key: str) -> list[tuple[str, bool]]:
         indicator = rules.indicators.get(name)
         if indicator is None:
             return []
-        text = indicator.type + (f" / {indicator.denominator}" if indicator.denominator else "")
+        text = gettext(INDICATOR_TYPES[indicator.type])
+        if indicator.denominator:
+            text += " / " + indicator_name(indicator.denominator)
         return [(text + (f" — {indicator.meaning}" if indicator.meaning else ""), False)]
     if kind == "source":
         return [(f"{rules.source.decision}, {rules.source.date}", False),

@@ -90,7 +90,7 @@ async def new_draft(request: Request) -> Template | Redirect:
 def _item_view(key: str, state: versions.ItemState, base_rules, rules) -> dict[str, Any]:
     before = describe.rows(base_rules, key) if state.change and state.change.status != "added" else []
     after = describe.rows(rules, key) if state.item is not None else []
-    return {"key": key, "title": describe.title(rules if state.item is not None else base_rules, key),
+    return {"key": key, "title": describe.title_parts(rules if state.item is not None else base_rules, key),
             "status": state.change.status if state.change else None, "before": before, "after": after,
             "new_rows": {text for text, _ in after} - {text for text, _ in before} if state.change else set(),
             "check": state.check, "needs_check": state.needs_check,
@@ -105,9 +105,14 @@ async def _version_page(request: Request, row, *, errors: list[dict[str, Any]] |
     base = await versions.get(row.base) if row.base else None
     base_rules = versions.rules_of(base) if base else None
     states = await versions.item_states(row)
+    if row.origin == "shipped":  # the file as shipped: its lines as they are, not as a change from nothing
+        states = {key: versions.ItemState(None, state.item, None) for key, state in states.items()}
     views = [_item_view(key, state, base_rules, rules) for key, state in states.items()]
     changed = [view for view in views if view["status"]]
     provisional = [view for view in views if not view["status"] and view["checkable"]]
+    if row.state != "draft":  # nothing is checked any more: every item with PROVISIONAL numbers is listed as it is
+        provisional = [view for view in views if not view["status"] and not view["check"] and any(
+            mark for _, mark in view["after"])]
     checked = [view for view in views if not view["status"] and view["check"]]
     names = await versions.people(row)
     return Template("rules_version.html", status_code=status, context={
