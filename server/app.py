@@ -19,6 +19,9 @@ from server.accounts import pages as account_pages
 from server.collection import api as submissions_api
 from server.collection import assessment_pages, forms_api, offline
 from server.collection import pages as collect_pages
+from server.history import admin_pages as history_admin_pages
+from server.history import pages as history_pages
+from server.history import public_pages as history_public_pages
 from server.maps import boundary_pages, public_pages
 from server.registry import admin_pages as registry_pages
 from server.openrosa import ROUTES as OPENROSA_ROUTES
@@ -42,7 +45,8 @@ MACHINE_PATHS = ["/openrosa"]  # token-authenticated clients: no cookies, so no 
 PAGE_ROUTES = [*account_pages.ROUTES, *collect_pages.ROUTES, *offline.ROUTES, *public_pages.ROUTES, *boundary_pages.ROUTES,
                *review_pages.ROUTES, *list_pages.ROUTES, *submission_pages.ROUTES, *assessment_pages.ROUTES,
                *admin_pages.ROUTES, *registry_pages.ROUTES,
-               *odk_admin_pages.ROUTES, *rules_pages.ROUTES]
+               *odk_admin_pages.ROUTES, *rules_pages.ROUTES, *history_pages.ROUTES, *history_public_pages.ROUTES,
+               *history_admin_pages.ROUTES]
 API_ROUTES = [*forms_api.ROUTES, *submissions_api.ROUTES, *review_api.ROUTES, *OPENROSA_ROUTES]
 
 

@@ -112,6 +112,14 @@ def draft_rules_of_admin(world: dict) -> None:
     world["rule_version_id"] = asyncio.run(make())
 
 
+def registration_of_a(_role: str) -> dict[str, str]:
+    """Commune A registers today for this year."""
+    import datetime
+
+    today = datetime.date.today()
+    return {"action": "register", "year": str(today.year), "date": today.isoformat()}
+
+
 @dataclass(frozen=True)
 class Case:
     url: str | Callable[[dict], str]
@@ -278,6 +286,30 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/admin/rules/{version_id:int}/apply/{period_id:int}"): Case(
         lambda w: f"/admin/rules/{w['rule_version_id']}/apply/{w['period'].id}", _row(302, 403, 403, 403, 403, 422),
         body={"reason": "matrix"}, setup=draft_rules_of_admin, note="422: a draft cannot be applied"),
+    # ---------------------------------------------------------------- rounds over the years (server/history)
+    ("GET", "/progress"): Case("/progress", _row(302, 403, 403, 200, 200, 200), note="a reviewer sees their own area"),
+    ("GET", "/progress/chart/{fmt:str}"): Case("/progress/chart/png?layout=phone", _row(302, 403, 403, 200, 200, 200)),
+    ("GET", "/progress/export.xlsx"): Case("/progress/export.xlsx", _row(302, 403, 403, 200, 200, 200)),
+    ("GET", "/progress/communes/{unit_set:str}/{code:str}"): Case(
+        "/progress/communes/2025/00004", _row(302, 200, 403, 200, 403, 200), note="its collaborator sees it too"),
+    ("GET", "/registration"): Case("/registration", logged_in(200)),
+    ("POST", "/registration/{unit_set:str}/{code:str}"): Case(
+        "/registration/2025/00004", _row(302, 303, 403, 409, 403, 409), body=registration_of_a,
+        note="409: commune A was registered a moment ago by its collaborator"),
+    ("GET", "/registration/export.xlsx"): Case("/registration/export.xlsx", _row(302, 403, 403, 200, 200, 200)),
+    ("GET", "/admin/history"): Case("/admin/history", _row(302, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/history/preview"): Case("/admin/history/preview", _row(302, 403, 403, 403, 403, 422),
+                                             body={"x": "1"}, note="422: no file uploaded"),
+    ("POST", "/admin/history/import"): Case("/admin/history/import", _row(302, 403, 403, 403, 403, 409),
+                                            body={"x": "1"}, note="409: no previewed file to import"),
+    ("GET", "/admin/history/{import_id:int}"): Case("/admin/history/999", _row(302, 403, 403, 403, 403, 404)),
+    ("POST", "/admin/history/rows/{row_id:int}"): Case("/admin/history/rows/999", _row(302, 403, 403, 403, 403, 404),
+                                                      body={"decision": "skip"}),
+    ("GET", "/admin/targets"): Case("/admin/targets", _row(302, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/targets"): Case("/admin/targets", _row(302, 403, 403, 403, 403, 422), body={"x": "1"}),
+    ("GET", "/public/progress"): Case("/public/progress", everyone(200), note="progress shares: public for everyone"),
+    ("GET", "/public/progress/chart/{fmt:str}"): Case("/public/progress/chart/png", everyone(200)),
+    ("GET", "/public/progress/export.xlsx"): Case("/public/progress/export.xlsx", everyone(200)),
     # ---------------------------------------------------------------- public results (no login)
     ("GET", "/public"): Case("/public", everyone(200)),
     # The world's period has no final list: its results are public for nobody, admins included.
