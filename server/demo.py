@@ -25,6 +25,7 @@ from server import demo_figures as figures
 from server.collection import photos
 from server.collection.submissions import submit
 from server.core.filenames import slug
+from server.history.demo import load_history_demo
 from server.maps import fonts
 from server.maps.render import RENDER_LOCK
 from server.review import assessments, deadlines, list_comments, lists
@@ -79,6 +80,8 @@ async def load_demo(province: str = DEMO_PROVINCE, communes_with_data: int = 30,
         stored += await _fill_commune(author, commune, year, period.year, rng)
         progress(f"{number}/{len(chosen)} {commune.name}: {stored} submissions so far")
     recognised = await _review(period, province_unit, chosen, authors, years, progress)
+    admin = await User.objects(User.unit).where(User.username == "admin").first()
+    await load_history_demo(province_unit, admin, seed, progress)
     return DemoSummary(province_unit.name, len(communes), len(chosen), stored, recognised, accounts, False)
 
 
