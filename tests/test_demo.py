@@ -13,7 +13,8 @@ from forms.validate import validate
 from server.cli import main
 from server.demo import DEMO_PASSWORD, load_demo
 from server.collection.samples import sample_answers
-from server.core.tables import Assessment, CertificationList, Period, Submission, Unit, User
+from server.core.tables import (Assessment, CertificationList, HistoryImport, HistoryRow, Period, Registration,
+                               Submission, Unit, UnitLink, User)
 
 
 def test_sample_answers_are_valid_for_every_form_version() -> None:
@@ -28,9 +29,16 @@ def test_the_demo_loads_a_real_province_once(db) -> None:
     lines: list[str] = []
     summary = asyncio.run(load_demo(communes_with_data=6, progress=lines.append))
     assert summary.province == "Tỉnh Bắc Ninh" and summary.communes == 99 and not summary.already_loaded
-    assert Unit.count().where(Unit.kind == "commune").run_sync() == 99
+    assert Unit.count().where((Unit.kind == "commune") & (Unit.unit_set == "2025")).run_sync() == 99
     assert summary.submissions == Submission.count().run_sync() > 6 * 6
-    assert len(lines) == 7 and lines[-2].startswith("6/6 ") and lines[-1].startswith("review: ")
+    assert len(lines) == 9 and lines[-4].startswith("6/6 ") and lines[-3].startswith("review: ")
+    # its history: the two legacy provinces that formed it, the crosswalk, four rounds, registrations
+    assert Unit.count().where((Unit.kind == "commune") & (Unit.unit_set == "legacy")).run_sync() == 313
+    assert UnitLink.count().run_sync() == 313
+    assert sorted({row["year"] for row in HistoryImport.select(HistoryImport.year)
+                   .where(HistoryImport.kind == "results").run_sync()}) == [2020, 2022, 2024, 2025]
+    assert HistoryRow.count().where(HistoryRow.status == "ambiguous").run_sync() >= 1
+    assert Registration.count().run_sync() > 300
     period = Period.objects().first().output(load_json=True).run_sync()
     assert period.rule_set == "vn-2019" and period.form_versions["commune-annual"] == [1]
     assert Submission.count().where(Submission.period == period.id).run_sync() == summary.submissions

@@ -12,6 +12,8 @@ import pytest
 from conftest import CHROMIUM, PASSWORD
 from test_history_pages import bac_ninh  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.browser
+
 SCREENSHOTS = Path(os.environ.get("PHUHOP_SCREENSHOTS", "/tmp/phuhop-screenshots"))
 SMALLEST_TEXT_POINTS = 12
 DPI = {"phone": 150, "wide": 100}

@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from history_data import LINKS, full_country
 from server.core.tables import AuditLog, Unit, UnitLink
 
+pytestmark = pytest.mark.slow
+
 
 def run(coro):
     return asyncio.run(coro)

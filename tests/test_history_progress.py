@@ -17,6 +17,8 @@ import pytest
 from history_data import full_country
 from server.core.tables import Unit
 
+pytestmark = pytest.mark.slow
+
 LEGACY_ROUNDS = {2019: 0.45, 2021: 0.52, 2023: 0.57}  # share recognised among the communes assessed
 ROUND_2025 = 0.6
 REGISTRATIONS = {("legacy", 2021): 0.8, ("legacy", 2023): 0.9, ("2025", 2025): 0.95}
