@@ -110,6 +110,9 @@ def test_a_2025_commune_shows_its_former_communes_results(client, world, bac_nin
     page = text(response.text)
     assert "Xã Đồng Tiến" in page
     assert re.search(rf"{summary['count']} (xã cũ|former communes): {summary['met']}", page)
+    review = client.get(f"/review/{world['period'].id}/{successor.code}")  # the commune's page for its reviewer
+    assert review.status_code == 200
+    assert re.search(rf"{summary['count']} (xã cũ|former communes): {summary['met']}", text(review.text))
     response = client.get("/progress/communes/legacy/07243")
     assert successor.name in text(response.text)
     assert client.get("/progress/communes/legacy/99999").status_code == 404

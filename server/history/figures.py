@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from server.core.i18n import N_, current_language, format_number, format_percent, gettext
 from server.core.tables import Unit
 from server.history import chart, progress
-from server.maps import cache, exports, render
+from server.maps import cache, exports, render, results
 from server.maps.pictures import Picture
 
 COUNTRY = N_("Viet Nam")
@@ -47,8 +47,6 @@ async def fingerprint() -> str:
            '(SELECT SUM("percent" + "year") FROM "progress_target") AS k, (SELECT COUNT(*) FROM "unit_link") AS l, '
            '(SELECT COUNT(*) FROM "unit") AS m, (SELECT MAX("id") FROM "unit") AS n')
     rows = await Unit.raw(sql, "matched", "resolved").run()
-    from server.maps import results
-
     parts = [str(value) for value in rows[0].values()] + [await results.fingerprint(all_periods=True)]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
@@ -147,6 +145,13 @@ def summary_text(summary: dict[str, Any] | None) -> str:
     if summary["unknown"]:
         text += gettext(N_(", %(unknown)s without a result"), unknown=summary["unknown"])
     return text
+
+
+async def commune_line(unit: Unit) -> str:
+    """The one line a commune's other pages show of its history: its former communes' results (2025)."""
+    if unit.unit_set != "2025":
+        return ""
+    return summary_text(progress.predecessor_summary(await progress.predecessor_results(unit)))
 
 
 def year_table(found: progress.Progress) -> exports.Table:

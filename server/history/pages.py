@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from server.accounts.auth import current_user, requires_role, unit_of
 from server.core.errors import InputError
-from server.core.i18n import N_
+from server.core.i18n import N_, gettext
 from server.core.tables import Unit, User
 from server.history import crosswalk, figures, progress, registration
 from server.maps import exports
@@ -210,8 +210,6 @@ async def record_registration(request: Request, unit_set: FromPath[str], code: F
 @get("/registration/export.xlsx", guards=[reviewers], include_in_schema=False)
 async def registration_export(request: Request, area: AreaParam = "", unit_set: SetParam = "",
                               year: Annotated[str, QueryParameter(required=False, max_length=8)] = "") -> Response:
-    from server.core.i18n import gettext
-
     place, chosen_set = await area_for(current_user(request), area, unit_set)
     wanted = _year(year)
     rows = [row for row in await registration.area_registrations(chosen_set, place, wanted) if not row.registered]

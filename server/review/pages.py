@@ -19,6 +19,7 @@ from scoring import COMMUNE_TYPE_LABELS
 from server.accounts.auth import current_user, requires_role
 from server.core.errors import InputError
 from server.core.i18n import gettext, message_text
+from server.history import figures as history_figures
 from forms import registry as form_registry
 from server.review import assessments, deadlines, flags, indicators, queue, scoring_service, submission_view
 from server.review.missing import what_is_missing
@@ -178,7 +179,8 @@ async def render_review(request: Request, ctx: assessments.Context, *, errors: l
         "user": user, "forms_sent": submission_view.grouped(sent), "flags": raised,
         "flags_by_key": {key: [f for f in raised if key in f.keys] for f in raised for key in f.keys},
         "fix": request.query_params.get("fix", ""),
-        "sources": submission_view.sources(sent, [row["key"] for row in view["indicator_rows"]])})
+        "sources": submission_view.sources(sent, [row["key"] for row in view["indicator_rows"]]),
+        "past": await history_figures.commune_line(ctx.commune)})
 
 
 async def assessment_context(request: Request, period_id: int, code: str) -> assessments.Context:
