@@ -30,6 +30,7 @@ bench: install bench-load bench-bare bench-phone
 	$(BIN)/python bench/score_batch.py
 	$(BIN)/python bench/review_country.py
 	$(BIN)/python bench/maps.py
+	$(BIN)/python bench/history_country.py
 	$(BIN)/python bench/documents.py
 
 # What a collaborator's phone downloads and keeps to work offline (real Chromium, a fresh demo).

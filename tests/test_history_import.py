@@ -225,3 +225,19 @@ def test_cli_import_reports_held_rows_and_resolves_them(provinces, tmp_path) -> 
     assert "không có gì thay đổi" in result.output  # Vietnamese by default
     result = runner.invoke(main, ["history", "import", str(path), "--year", "²", "--set", "legacy", "--lang", "en"])
     assert result.exit_code == 2 and "year: Give a year between 2000 and" in result.output
+
+
+def test_names_that_differ_only_by_their_marks_are_told_apart_when_the_row_has_them() -> None:
+    """Xã Minh Quán and Xã Minh Quân are both in Huyện Trấn Yên (Yên Bái): "Minh Quán" is one of them,
+    "Minh Quan" without marks could be either and is held."""
+    from server.history.matching import Matcher
+
+    units = [{"id": 1, "code": "15", "name": "Tỉnh Yên Bái", "kind": "province", "parent": None, "path": "/15"},
+             {"id": 2, "code": "141", "name": "Huyện Trấn Yên", "kind": "district", "parent": 1, "path": "/15/141"},
+             {"id": 3, "code": "04525", "name": "Xã Minh Quán", "kind": "commune", "parent": 2, "path": "/15/141/04525"},
+             {"id": 4, "code": "04531", "name": "Xã Minh Quân", "kind": "commune", "parent": 2, "path": "/15/141/04531"}]
+    matcher = Matcher("legacy", units)
+    assert matcher.match("xã Minh Quán", "Trấn Yên").unit.code == "04525"
+    assert matcher.match("MINH QUÂN", "Huyện Trấn Yên").unit.code == "04531"
+    held = matcher.match("Minh Quan", "Tran Yen")
+    assert held.status == "ambiguous" and [c.code for c in held.candidates] == ["04525", "04531"]

@@ -14,7 +14,9 @@ Rules, in order:
 3. A row that says its type ("xã", "phường", "thị trấn") keeps the candidates of that type.
 4. A district that the registry knows (current or former name) keeps the candidates inside it;
    one it does not know is noted, and the row is matched only if a single candidate remains.
-5. One candidate: matched. Several: held as ambiguous with the candidates, for a person to
+5. Several candidates whose names differ only by diacritics ("Minh Quán", "Minh Quân" in one
+   district): the one written exactly so, if the row has its marks.
+6. One candidate: matched. Several: held as ambiguous with the candidates, for a person to
    choose. None: held as unmatched.
 """
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,6 +38,7 @@ COMMUNE_TYPES = {"xa": "xa", "x": "xa", "phuong": "phuong", "p": "phuong", "f": 
 DISTRICT_TYPES = ("huyen", "quan", "thi xa", "thanh pho", "tp", "tx", "h", "q", "district")
 PROVINCE_TYPES = ("tinh", "thanh pho", "tp")
 
+_SPACES = re.compile(r"\s+")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
@@ -57,6 +61,13 @@ def commune_key(name: str) -> tuple[str | None, str]:
     """(type key or None, compact name without the type) of a commune as written."""
     word, rest = _split_type(fold(name), list(COMMUNE_TYPES))
     return (COMMUNE_TYPES[word] if word else None), compact(rest)
+
+
+def marked_key(name: str) -> str:
+    """The name without its type word, diacritics kept, in lower case: "Xã Minh Quán" → "minh quán"."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", name).lower()).strip()
+    word, rest = _split_type(fold(text), list(COMMUNE_TYPES))
+    return text[len(text) - len(rest):] if word else text
 
 
 def place_keys(name: str, types: tuple[str, ...]) -> set[str]:
@@ -229,6 +240,10 @@ class Matcher:
                 note = note or "unknown_district"
             else:
                 return Match("ambiguous", candidates=candidates, note="unknown_district")
+        if len(candidates) > 1:  # names that differ only by their marks ("Minh Quán", "Minh Quân"): as written
+            written = marked_key(commune)
+            exact = [c for c in candidates if marked_key(c.name) == written]
+            candidates = exact if len(exact) == 1 else candidates
         if len(candidates) == 1:
             return Match("matched", candidates[0], candidates, note)
         return Match("ambiguous", candidates=candidates,
