@@ -185,6 +185,13 @@ def test_registration_by_the_collaborator_the_reviewer_and_the_follow_up_list(cl
     actions = [r["action"] for r in AuditLog.select(AuditLog.action).where(AuditLog.action.like("registration_%"))
                .order_by(AuditLog.id).run_sync()]
     assert actions == ["registration_register", "registration_withdraw"]
+    client.cookies.clear()
+    login(client, "admin")
+    log = text(client.get("/admin/audit").text)  # the log in people's words, the commune by its name
+    assert "Ghi nhận đăng ký" in log and "Rút đăng ký" in log and "Xã xin rút" in log
+    assert f"Đăng ký của Phường Ba Đình năm {today.year}" in log and "registration_" not in log
+    client.cookies.clear()
+    login(client, "reviewer_x")
     for bad in ({**data, "date": "31/02/2026"}, {**data, "year": "²"}, {**data, "year": "2024"},
                 {**data, "date": (today + dt.timedelta(days=3)).isoformat()}, {**data, "action": "delete"}):
         response = client.post("/registration/2025/00004", data=bad, headers=csrf_header(client))
@@ -212,6 +219,10 @@ def test_admin_edits_the_targets_and_the_progress_follows(client, world) -> None
                                               "progress_target_changed"]
     page = text(client.get("/public/progress").text)
     assert "80 %" in page
+    log = text(client.get("/admin/audit").text)
+    assert "Đã lưu các mục tiêu quốc gia" in log and "Xã đạt chuẩn 2030: 75 %" in log
+    assert "Thay đổi mục tiêu" in log and "Mục tiêu: Xã đạt chuẩn, năm 2030" in log and "75 % → 80 %" in log
+    assert "progress_target" not in log
 
 
 ODD = ["²", "1" * 5000, "#", "?", " ", "%00", "../../etc/passwd", "<script>x</script>", "-1", "2025:01", "legacy"]

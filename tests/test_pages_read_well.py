@@ -20,7 +20,7 @@ from server.core.tables import AuditLog
 from server.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.slow  # the demo is loaded and every page rendered in two languages
-REVIEW_PAGES = ("/review", "/admin")
+REVIEW_PAGES = ("/review", "/admin", "/progress", "/registration")
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +50,16 @@ def _client(username: str | None, language: str):
 
 
 STARTS = {
-    "tham.dinh": ["/review", *(f"/review?state={s}" for s in ("submitted", "returned", "recognised",
-                                                              "not_recognised", "collecting"))],
+    "tham.dinh": ["/review", "/progress", "/registration",
+                  *(f"/review?state={s}" for s in ("submitted", "returned", "recognised", "not_recognised",
+                                                   "collecting"))],
     "admin": ["/review", "/admin/periods", "/admin/audit", "/admin/odk", "/admin/boundaries",
               *(f"/review?state={s}" for s in ("submitted", "returned", "recognised"))],
-    "cong.tac.vien": ["/my", "/my/assessment", "/my/submissions"],
+    "cong.tac.vien": ["/my", "/my/assessment", "/my/submissions", "/registration"],
     None: ["/public"],
 }
-PREFIXES = {"tham.dinh": REVIEW_PAGES, "admin": REVIEW_PAGES, "cong.tac.vien": ("/my",), None: ("/public",)}
+PREFIXES = {"tham.dinh": REVIEW_PAGES, "admin": REVIEW_PAGES, "cong.tac.vien": ("/my", "/registration"),
+            None: ("/public",)}
 
 _pages: dict[tuple[str | None, str], dict[str, str]] = {}
 

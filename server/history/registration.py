@@ -99,7 +99,8 @@ async def record(commune: Unit, year: int, action: str, *, user: User, day: str,
                                        Registration.recorded_by: user.id, Registration.version: row.version + 1,
                                        Registration.recorded_at: dt.datetime.now(dt.timezone.utc)}) \
                 .where(Registration.id == row.id).run()
-        await audit.record(f"registration_{action}", "registration", f"{commune.unit_set}:{commune.code}:{year}",
+        await audit.record("registration_register" if action == "register" else "registration_withdraw",
+                           "registration", f"{commune.unit_set}:{commune.code}:{year}",
                            user=user, ip=ip, reason=note or None, before=before,
                            after={"commune": commune.code, "year": year,
                                   "registered_on" if action == "register" else "withdrawn_on": day})

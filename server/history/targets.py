@@ -20,7 +20,7 @@ MEASURES = ("registered", "meeting")
 MEASURE_LABELS = {"registered": N_("Communes registered"), "meeting": N_("Communes meeting the standard")}
 # The national programmes' figures (issue 16); the admin records the decision that sets each one as its source.
 DEFAULTS = (("meeting", 2025, 65, ""), ("meeting", 2030, 75, ""), ("registered", 2025, 100, ""))
-SEEDED = "progress_targets_seeded"
+SEEDED = "progress_targets_seeded"  # the audit action that says the defaults were stored
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ async def targets() -> list[Target]:
                     if not await ProgressTarget.exists().where(ProgressTarget.key == key).run():
                         await ProgressTarget(key=key, measure=measure, year=year, percent=percent,
                                              source=source).save().run()
-                await audit.record(SEEDED, "progress_target", username="system",
-                                   after=[{"measure": m, "year": y, "percent": p} for m, y, p, _ in DEFAULTS])
+                await audit.record("progress_targets_seeded", "progress_target", username="system",
+                                   after={"targets": [{"measure": m, "year": y, "percent": p} for m, y, p, _ in DEFAULTS]})
     rows = await ProgressTarget.select().order_by(ProgressTarget.measure).order_by(ProgressTarget.year).run()
     return [Target(row["id"], row["measure"], row["year"], row["percent"], row["source"]) for row in rows]
 
@@ -72,7 +72,7 @@ async def save(data: dict[str, str], user: User, ip: str | None = None) -> None:
     key = f"{measure}:{year}"
     async with write_transaction():
         row = await ProgressTarget.objects().where(ProgressTarget.key == key).first().run()
-        before: Any = None if row is None else {"percent": row.percent, "source": row.source}
+        before: Any = None if row is None else {"percent": row.percent, "target_source": row.source}
         if data.get("remove"):
             if row is None:
                 raise InputError([FieldError("year", "not_found", N_("There is no such target."))], status_code=404)
@@ -81,12 +81,12 @@ async def save(data: dict[str, str], user: User, ip: str | None = None) -> None:
         elif row is None:
             await ProgressTarget(key=key, measure=measure, year=year, percent=percent, source=source,
                                  updated_by=user.id).save().run()
-            after = {"percent": percent, "source": source}
+            after = {"percent": percent, "target_source": source}
         else:
             await ProgressTarget.update({ProgressTarget.percent: percent, ProgressTarget.source: source,
                                          ProgressTarget.updated_by: user.id,
                                          ProgressTarget.updated_at: dt.datetime.now(dt.timezone.utc)}) \
                 .where(ProgressTarget.id == row.id).run()
-            after = {"percent": percent, "source": source}
+            after = {"percent": percent, "target_source": source}
         await audit.record("progress_target_changed", "progress_target", key, user=user, ip=ip, before=before,
                            after=after)

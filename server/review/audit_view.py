@@ -16,10 +16,11 @@ from markupsafe import Markup
 
 from forms import registry as form_registry
 from scoring import COMMUNE_TYPE_LABELS
-from server.core.i18n import N_, format_date, format_datetime, format_number, gettext
+from server.core.i18n import N_, format_date, format_datetime, format_number, format_percent, gettext
 from server.core.tables import Assessment, CertificationList, DeviceToken, Period, Submission, Unit, User
 from server.core.templating import localized
 from server.history import imports as history_imports
+from server.history import targets
 from server.review.flags import check_title
 from server.review.indicators import indicator_labels
 from server.review.lists import LIST_STATE_LABELS
@@ -80,6 +81,10 @@ ACTIONS: dict[str, str] = {
     "rules_applied": N_("Rule set version applied to the period"),
     "period_area_saved": N_("A province's own rules in the period saved"),
     "period_area_removed": N_("A province's own rules in the period removed"),
+    "registration_register": N_("Registration recorded"),
+    "registration_withdraw": N_("Registration withdrawn"),
+    "progress_target_changed": N_("Target changed"),
+    "progress_targets_seeded": N_("National targets stored"),
 }
 
 ENTITIES: dict[str, str] = {
@@ -89,6 +94,7 @@ ENTITIES: dict[str, str] = {
     "form_version": N_("Form version"), "audit_log": N_("Audit log"),
     "history_import": N_("Imported spreadsheet"), "history_row": N_("Row of an imported spreadsheet"),
     "unit_link": N_("Merger crosswalk"), "rule_version": N_("Rule set version"),
+    "registration": N_("Registration"), "progress_target": N_("Target"),
 }
 
 FIELDS: dict[str, str] = {
@@ -123,11 +129,13 @@ FIELDS: dict[str, str] = {
     "status_changed": N_("Communes whose result changes"), "now_recognised": N_("Become recognised"),
     "no_longer": N_("No longer meet the standard"), "total_changed": N_("Communes whose total changes"),
     "areas": N_("Areas"), "frozen": N_("Approved, kept as approved"),
+    "registered_on": N_("Registered on"), "withdrawn_on": N_("Withdrawn on"), "percent": N_("Target"),
+    "target_source": N_("Source (the decision or programme)"), "targets": N_("Targets"),
 }
 HIDDEN = {"version", "correction", "key", "comment", "sha256", "pdf_sha256"}
 """Bookkeeping that says nothing to a reader (page versions, row ids, registry keys)."""
 IN_THE_NAME = {"assessment": {"period", "commune"}, "certification_list": {"period", "area", "revision"},
-               "device_token": {"user", "label"}, "user": {"username"}}
+               "device_token": {"user", "label"}, "user": {"username"}, "registration": {"commune", "year"}}
 """Fields already said by the object's name."""
 CONTEXT = {"indicator"}
 """Shown once, without an arrow, when before and after are the same."""
@@ -186,6 +194,7 @@ class _Names:
     units: dict[str, str] = field(default_factory=dict)  # unit id → name
     codes: dict[str, str] = field(default_factory=dict)  # unit code → name (2025 set first)
     paths: dict[str, str] = field(default_factory=dict)  # unit path → name
+    registered: dict[str, str] = field(default_factory=dict)  # registration key "set:code:year" → commune name
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -234,6 +243,13 @@ async def _names(rows: list[dict[str, Any]]) -> _Names:
                                             DeviceToken.user.username.as_alias("username")).where(
                 DeviceToken.id.is_in(ids)).run():
             names.tokens[str(row["id"])] = row
+    keys = [key.split(":") for key in _ids(rows, "registration", numeric=False) if key.count(":") == 2]
+    if keys:
+        for row in await Unit.select(Unit.code, Unit.name, Unit.unit_set).where(
+                Unit.code.is_in([code for _, code, _ in keys]) & (Unit.kind == "commune")).run():
+            for unit_set, code, year in keys:
+                if (row["unit_set"], row["code"]) == (unit_set, code):
+                    names.registered[f"{unit_set}:{code}:{year}"] = row["name"]
     unit_ids = _ids(rows, "unit")
     codes, paths = set(), set()
     for row in rows:
@@ -299,6 +315,15 @@ def _object(row: dict[str, Any], names: _Names) -> tuple[str, str | None]:
         form_id, _, version = key.partition("/")
         return gettext(N_("Draft of the form %(form)s"), form=_form_title(form_id, int(version) if version.isdigit()
                                                                          else None)), None
+    if entity == "registration" and key in names.registered:
+        unit_set, code, year = key.split(":")
+        return (gettext(N_("Registration of %(commune)s for %(year)s"), commune=names.registered[key], year=year),
+                f"/progress/communes/{unit_set}/{code}")
+    if entity == "progress_target" and key.count(":") == 1:
+        measure, year = key.split(":")
+        if measure in targets.MEASURE_LABELS:
+            return gettext(N_("Target: %(measure)s, %(year)s"), measure=gettext(targets.MEASURE_LABELS[measure]),
+                           year=year), "/admin/targets"
     if entity == "audit_log":
         return entity_label(entity), None
     if entity == "rule_version" and key.isdigit():
@@ -333,7 +358,7 @@ def _value(key: str, value: Any, row: dict[str, Any], names: _Names) -> str:
     if key == "period" and isinstance(value, int):
         return names.periods.get(value, str(value))
     if key in ("comment_from", "comment_to", "opens_on", "closes_on", "extended_until", "period_closes_on",
-               "received_on", "date"):
+               "received_on", "date", "registered_on", "withdrawn_on"):
         return format_date(value)
     if key in ("revoked_at", "valid_until"):
         try:
@@ -367,6 +392,11 @@ def _value(key: str, value: Any, row: dict[str, Any], names: _Names) -> str:
         return gettext(history_imports.KIND_LABELS[value]) if value in history_imports.KIND_LABELS else value
     if key == "status" and isinstance(value, str):
         return gettext(history_imports.STATUS_LABELS[value]) if value in history_imports.STATUS_LABELS else value
+    if key == "percent" and isinstance(value, int):
+        return format_percent(value, 0)
+    if key == "targets" and isinstance(value, list):
+        return "; ".join(f"{gettext(targets.MEASURE_LABELS.get(t['measure'], t['measure']))} {t['year']}: "
+                         f"{format_percent(t['percent'], 0)}" for t in value if isinstance(t, dict))
     if key == "format" and isinstance(value, str):
         return value.upper()
     if isinstance(value, int):
