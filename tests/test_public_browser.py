@@ -124,3 +124,37 @@ def test_national_map_shows_and_names_hoang_sa_and_truong_sa(client, scenario: d
 def test_the_shipped_outlines_have_every_province() -> None:
     assert len(outline.load("2025").provinces) == 34 and len(outline.load("legacy").provinces) == 63
     assert {a.key for a in outline.load("2025").archipelagos} == {"hoang_sa", "truong_sa"}
+
+
+@pytest.mark.parametrize(("code", "name"), [("48", "Quần đảo Hoàng Sa (Đà Nẵng, Việt Nam)"),
+                                            ("56", "Quần đảo Trường Sa (Khánh Hòa, Việt Nam)")])
+def test_a_province_map_shows_its_archipelago_below_the_mainland(code: str, name: str) -> None:
+    """Đà Nẵng's and Khánh Hòa's maps are framed on the mainland: their archipelago gets its own named box."""
+    from matplotlib.text import Text
+
+    from server.core import i18n
+    from server.core.tables import Unit
+    from server.maps import mapping, pictures
+    from server.maps.legend import RESULTS
+
+    province = outline.load("2025").province(code)
+    assert province is not None
+    area = Unit(code=code, name=province.name, kind="province", path=f"/{code}", unit_set="2025")
+    with i18n.use_language("vi"):
+        background = asyncio.run(pictures.background("2025", area))
+        other = asyncio.run(pictures.background("2025", Unit(code="01", name="Hà Nội", kind="province", path="/01",
+                                                             unit_set="2025")))
+    assert [inset for inset, _ in background.insets] == [name] and other.insets == []
+    figure = mapping.draw_map(mapping.MapSpec(
+        title=province.name, subtitle="2026", source="Nguồn", categories={c.key: (c.label, c.colour) for c in RESULTS},
+        points=[mapping.MapPoint(lon=province.label[0], lat=province.label[1], category="recognised")],
+        background=background))
+    main, box = figure.axes
+    x0, x1 = main.get_xlim()
+    islands = outline.ARCHIPELAGOS["hoang_sa" if code == "48" else "truong_sa"]["islands"]
+    assert all(lon > x1 for _, lon in islands)  # the frame leaves them out...
+    assert len(box.collections[0].get_offsets()) == len(islands)  # ...the box draws every island
+    texts = " ".join(t.get_text() for t in box.findobj(Text)).replace("\n", " ")
+    assert name in texts
+    assert box.get_position().y1 < main.get_position().y0  # below the map, over no land
+    assert _smallest_text(figure) >= MIN_TEXT_PT

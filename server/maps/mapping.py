@@ -58,6 +58,9 @@ class Background:
     national: bool = False
     cells: list[tuple[str, list[list[tuple[float, float]]]]] = field(default_factory=list)  # communes (approximate)
     focus: set[str] = field(default_factory=set)  # the communes the map is about: the extent follows them
+    # The area's own archipelago (Hoàng Sa for Đà Nẵng, Trường Sa for Khánh Hòa), drawn in an inset when the
+    # map's frame leaves it out: a map of the province published in Vietnam must still show it.
+    insets: list[tuple[str, list[tuple[float, float]]]] = field(default_factory=list)  # (name, islands)
 
 
 @dataclass
@@ -124,8 +127,9 @@ def draw_map(spec: MapSpec) -> Figure:
         head += [(line, MIN_TEXT_PT, True, PROVISIONAL) for line in _wrapped(spec.provisional_note)]
     footer = _wrapped(spec.source if not spec.missing_note else f"{spec.source} {spec.missing_note}", 40)
     legend_rows = sum(1 for key in spec.categories if any(p.category == key for p in spec.points))
+    insets = _left_out(spec.background, (x0, x1, y0, y1))
     height = 0.15 + sum(LINE_IN * size / MIN_TEXT_PT for _, size, _, _ in head) + 0.1 + map_h \
-        + 0.15 + legend_rows * LINE_IN * 1.15 + 0.1 + len(footer) * LINE_IN + 0.1
+        + 0.15 + (INSET_IN + 0.15 if insets else 0) + legend_rows * LINE_IN * 1.15 + 0.1 + len(footer) * LINE_IN + 0.1
     figure = Figure(figsize=(PHONE_WIDTH_IN, height), facecolor="white")
     y = height - 0.12
     for line, size, bold, colour in head:
@@ -146,6 +150,9 @@ def draw_map(spec: MapSpec) -> Figure:
     counts = _draw_points(axes, spec)
     _names(axes, spec.background, (x0, x1, y0, y1))
     y -= map_h + 0.15
+    if insets:
+        _draw_insets(figure, insets, y, height)
+        y -= INSET_IN + 0.15
     for key, (label, colour) in spec.categories.items():
         if not counts.get(key):
             continue
@@ -231,3 +238,30 @@ def _names(axes, background: Background, extent: tuple[float, float, float, floa
                           fontproperties=fonts.font(bold=place.bold), annotation_clip=False,
                           bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",
                                 "alpha": 0.7})
+
+
+INSET_IN = 1.5  # height of the box that shows the area's archipelago below a province's map
+
+
+def _left_out(background: Background, extent: tuple[float, float, float, float]) -> list[tuple[str, list]]:
+    """The area's archipelagos that the map's frame does not show."""
+    x0, x1, y0, y1 = extent
+    return [(name, islands) for name, islands in background.insets
+            if not all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in islands)]
+
+
+def _draw_insets(figure: Figure, insets: list[tuple[str, list]], top: float, height: float) -> None:
+    """Each left-out archipelago in its own box below the map (never over the land), drawn and named."""
+    for index, (name, islands) in enumerate(insets):
+        xs, ys = [x for x, _ in islands], [y for _, y in islands]
+        box = figure.add_axes((0.03 + index * 0.49, (top - INSET_IN) / height, 0.45, INSET_IN / height))
+        box.set_facecolor(SEA)
+        box.set_xticks([])
+        box.set_yticks([])
+        for side in box.spines.values():
+            side.set_color("#495057")
+        box.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+        box.set_ylim(min(ys) - 0.4, max(ys) + (max(ys) - min(ys) + 0.8) * 0.9)  # the name above the islands
+        box.scatter(xs, ys, s=8, c=LAND_EDGE, marker="o", linewidths=0)
+        box.text(0.5, 0.96, "\n".join(_wrapped(name, 20)), transform=box.transAxes, ha="center", va="top",
+                 color="#212529", fontproperties=fonts.font(bold=True))

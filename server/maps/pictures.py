@@ -98,13 +98,17 @@ async def background(unit_set: str, area: Unit | None, highlight: set[str] | Non
         return mapping.Background(provinces=provinces, highlight=marked, archipelagos=drawn,
                                   places=names + island_names, national=True)
     top = area.path.strip("/").split("/")[0]
+    province_shape = shape.province(top)
     if area.kind == "province":
+        insets = [(gettext(ARCHIPELAGOS[a.key]), list(a.islands)) for a in shape.archipelagos
+                  if province_shape is not None and province_shape.name.endswith(a.province)]
         names = [mapping.Place(lon=p.label[0], lat=p.label[1], name=p.name, bold=p.code == top)
                  for p in shape.provinces]
-        return mapping.Background(provinces=provinces, highlight={top}, archipelagos=drawn, places=names)
+        return mapping.Background(provinces=provinces, highlight={top}, archipelagos=drawn, places=names,
+                                  insets=insets)
     province = await results.find_area(unit_set, top)
     around = [c for c in await results.commune_points(unit_set, province) if c.lat is not None and c.lon is not None]
-    cells = outline.commune_cells(shape.province(top), [(c.code, c.lon, c.lat) for c in around])
+    cells = outline.commune_cells(province_shape, [(c.code, c.lon, c.lat) for c in around])
     focus = {c.code for c in around if _within(c.path, area)}
     inside = [c for c in around if c.code in focus]
     names = [mapping.Place(lon=c.lon, lat=c.lat, name=c.name, bold=area.kind == "commune") for c in inside]
