@@ -112,6 +112,10 @@ def test_a_visited_form_shows_within_5_s_when_the_server_is_frozen(phone, server
     phone.wait_for_selector("#connection[data-server='lost']", timeout=20_000)
     assert phone.evaluate("navigator.onLine")
     phone.screenshot(path=str(tmp_path / "frozen-satisfaction.png"))
+    # A page the phone does not keep: after the service worker's patience, a plain answer, not a spinning tab.
+    phone.goto("/registration", timeout=30_000)
+    assert phone.get_by_role("heading", name="Không liên lạc được với máy chủ").is_visible()
+    assert phone.get_by_role("link", name="Thử lại").is_visible()
 
 
 def test_a_form_sent_offline_survives_a_reload_and_is_stored_once(phone, server, world) -> None:

@@ -191,8 +191,9 @@ function navigate(event) {
   var request = event.request;
   var url = new URL(request.url);
   var network = fetch(request).then(function (response) { return observed(request, url, response); });
-  if (request.method !== "GET" || !isCollection(url)) {
-    return network.catch(offlinePage);
+  if (request.method !== "GET") { return network.catch(offlinePage); }  /* a sent form is never cut short */
+  if (!isCollection(url)) {  /* a stalled server: say so, rather than a page that spins for minutes */
+    return withTimeout(network, FIRST_WAIT).catch(offlinePage);
   }
   return cachedPage(url).then(function (hit) {
     if (hit && hit.current && isForm(url)) {
