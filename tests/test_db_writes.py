@@ -95,3 +95,36 @@ def test_a_failing_write_in_a_group_leaves_the_others_stored(world: dict) -> Non
     assert isinstance(results[5], Exception)
     assert [isinstance(r, Exception) for r in results].count(True) == 1
     assert Submission.count().run_sync() == 9  # good[5] went with the broken write it was paired with
+
+
+def test_insert_many_stores_values_defaults_and_json_and_rolls_back_with_its_transaction(world: dict) -> None:
+    """`insert_many` (the driver's executemany) stores what Piccolo's insert would, inside the caller's transaction."""
+    from server.core.db import insert_many, write_transaction
+    from server.core.tables import HistoryImport, HistoryRow, Unit
+
+    commune = Unit.select(Unit.id).where(Unit.kind == "commune").first().run_sync()["id"]
+    record = HistoryImport(key="results:legacy:2023:x", kind="results", year=2023, unit_set="legacy",
+                           file_name="a.xlsx", sha256="x", imported_by_name="test")
+    record.save().run_sync()
+    rows = [{"history_import": record.id, "row_number": 7, "status": "matched", "commune": commune,
+             "source": {"commune": "Xã Hoà Bình", "note": "#?²"}, "total": 912.5, "recognised": True,
+             "candidates": ["00001"]},
+            {"history_import": record.id, "row_number": 8, "status": "unmatched"}]
+    assert asyncio.run(insert_many(HistoryRow, rows)) == 2
+    stored = HistoryRow.select().where(HistoryRow.history_import == record.id).order_by(HistoryRow.row_number) \
+        .output(load_json=True).run_sync()
+    assert [(r["row_number"], r["commune"], r["source"], r["total"], r["recognised"], r["candidates"], r["note"])
+            for r in stored] == [(7, commune, {"commune": "Xã Hoà Bình", "note": "#?²"}, 912.5, True, ["00001"], ""),
+                                 (8, None, {}, None, None, [], "")]
+
+    async def failing() -> None:
+        async with write_transaction():
+            await insert_many(HistoryRow, [{"history_import": record.id, "row_number": 9, "status": "matched"}])
+            raise RuntimeError("after the insert")
+
+    try:
+        asyncio.run(failing())
+    except RuntimeError:
+        pass
+    assert HistoryRow.count().where(HistoryRow.history_import == record.id).run_sync() == 2
+    assert asyncio.run(insert_many(HistoryRow, [])) == 0

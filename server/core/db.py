@@ -17,11 +17,14 @@ import sqlite3
 import threading
 import weakref
 from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, AsyncIterator
 
 import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.columns import JSON, JSONB, ForeignKey
+from piccolo.columns.defaults.base import Default
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 from piccolo.query.base import Query
 from piccolo.query.methods.raw import Raw
@@ -381,3 +384,47 @@ def _insert_sql(table: type[Table]) -> str:
     names = ", ".join(f'"{column._meta.db_column_name}"' for column in columns)
     values = ", ".join("{}" for _ in columns)
     return f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({values}) RETURNING "id"'
+
+
+async def insert_many(table: type[Table], rows: Sequence[dict[str, Any]]) -> int:
+    """INSERT these rows in one `executemany` of the driver (in the caller's transaction, if one is
+    open, else in a write transaction of its own); returns how many.
+
+    `rows` name columns by their Python names; a missing one takes the column's default. Piccolo's
+    `insert(*objects)` and even one multi-row `raw` statement pass every value through Piccolo's
+    query building (10,035 imported rows: 1.4 s of Python, more than reading and matching them);
+    the driver's own `executemany` runs the one prepared statement for all rows (SQLite's C loop,
+    asyncpg's pipeline). Values are converted as Piccolo converts them (JSON as text, a row as its id).
+    """
+    if not rows:
+        return 0
+    columns = _insert_columns(table)
+    converters = [_converter(column) for column in columns]
+    fields = [(column._meta.name, column.get_default_value(), convert) for column, convert in zip(columns, converters)]
+    values = [tuple(convert(_value(row.get(name, default))) for name, default, convert in fields) for row in rows]
+    async with write_transaction() as transaction:
+        sql = _insert_many_sql(table, isinstance(DB, SQLiteEngine))
+        result = await transaction.connection.executemany(sql, values)
+        if result is not None and hasattr(result, "close"):  # aiosqlite answers with a cursor
+            await result.close()
+    return len(rows)
+
+
+def _value(value: Any) -> Any:
+    return value.python() if isinstance(value, Default) else value
+
+
+def _converter(column: Any) -> Callable[[Any], Any]:
+    """What a column's Python value becomes as a parameter (JSON as text, a row as its id)."""
+    if isinstance(column, (JSON, JSONB, ForeignKey)):
+        return lambda value: convert_to_sql_value(value, column)
+    return lambda value: value
+
+
+@cache
+def _insert_many_sql(table: type[Table], sqlite: bool) -> str:
+    """One row's INSERT in the driver's own placeholders (? for sqlite3, $n for asyncpg)."""
+    columns = _insert_columns(table)
+    names = ", ".join(f'"{column._meta.db_column_name}"' for column in columns)
+    marks = ", ".join("?" if sqlite else f"${number}" for number in range(1, len(columns) + 1))
+    return f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({marks})'

@@ -31,11 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from server.core import audit
-from server.core.db import write_transaction
+from server.core.db import insert_many, write_transaction
 from server.core.tables import Unit, UnitLink
 from server.registry.units import RegistryError, _fetch
-
-BATCH_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,7 @@ async def import_links(by: str = "system") -> LinkSummary:
     legacy_ids, new_ids = await _unit_ids("legacy"), await _unit_ids("2025")
     existing = {row["key"]: row for row in await UnitLink.select(UnitLink.id, UnitLink.key, UnitLink.whole,
                                                                    UnitLink.main).run()}
-    new_rows: list[UnitLink] = []
+    new_rows: list[dict[str, Any]] = []
     changes: list[tuple[int, dict[Any, Any]]] = []
     for link in source_links():
         legacy_id, new_id = legacy_ids.get(link.legacy_code), new_ids.get(link.new_code)
@@ -136,16 +134,15 @@ async def import_links(by: str = "system") -> LinkSummary:
             continue
         row = existing.get(link.key)
         if row is None:
-            new_rows.append(UnitLink(key=link.key, legacy=legacy_id, successor=new_id, whole=link.whole,
-                                     main=link.main))
+            new_rows.append({"key": link.key, "legacy": legacy_id, "successor": new_id, "whole": link.whole,
+                             "main": link.main})
         elif (bool(row["whole"]), bool(row["main"])) != (link.whole, link.main):
             changes.append((row["id"], {UnitLink.whole: link.whole, UnitLink.main: link.main}))
         else:
             summary.unchanged += 1
     if new_rows or changes:
         async with write_transaction():
-            for start in range(0, len(new_rows), BATCH_SIZE):
-                await UnitLink.insert(*new_rows[start:start + BATCH_SIZE]).run()
+            await insert_many(UnitLink, new_rows)
             for link_id, change in changes:
                 await UnitLink.update(change).where(UnitLink.id == link_id).run()
             summary.inserted, summary.updated = len(new_rows), len(changes)

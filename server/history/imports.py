@@ -19,7 +19,7 @@ from typing import Any
 
 from scoring import UnknownRulesError, load_rules
 from server.core import audit
-from server.core.db import write_transaction
+from server.core.db import insert_many, write_transaction
 from server.core.errors import FieldError, InputError
 from server.core.i18n import N_, gettext
 from server.core.spreadsheets import SpreadsheetError, Table, read_table
@@ -337,9 +337,7 @@ async def store(planned: Plan, *, user: User | None = None, by: str | None = Non
                                    rows=len(planned.rows), imported_by=user.id if user else None,
                                    imported_by_name=name)
             await record.save().run()
-            rows = [_history_row(record.id, row) for row in planned.rows]
-            for start in range(0, len(rows), 1000):
-                await HistoryRow.insert(*rows[start:start + 1000]).run()
+            await insert_many(HistoryRow, [_history_row(record.id, row) for row in planned.rows])
             registered = 0
             if planned.kind == "registrations":
                 registered = await _register(planned.year, [(row.unit.id, row.registered_on) for row in planned.rows
@@ -358,16 +356,16 @@ async def store(planned: Plan, *, user: User | None = None, by: str | None = Non
     return Outcome(record, True, counts)
 
 
-def _history_row(import_id: int, row: PlannedRow) -> HistoryRow:
+def _history_row(import_id: int, row: PlannedRow) -> dict[str, Any]:
+    """The values of a HistoryRow (for `insert_many`)."""
     source = dict(row.source)
     if row.problems:
         source["problems"] = row.problems
-    return HistoryRow(history_import=import_id, row_number=row.row_number, status=row.status,
-                      commune=row.unit.id if row.unit and row.status in COUNTED else None, source=source,
-                      total=row.total, recognised=row.recognised, decision_number=row.decision_number,
-                      decision_date=row.decision_date, registered_on=row.registered_on,
-                      candidates=[c.code for c in row.candidates] if row.status != "matched" else [],
-                      note=row.note)
+    return {"history_import": import_id, "row_number": row.row_number, "status": row.status,
+            "commune": row.unit.id if row.unit and row.status in COUNTED else None, "source": source,
+            "total": row.total, "recognised": row.recognised, "decision_number": row.decision_number,
+            "decision_date": row.decision_date, "registered_on": row.registered_on,
+            "candidates": [c.code for c in row.candidates] if row.status != "matched" else [], "note": row.note}
 
 
 async def _register(year: int, communes: list[tuple[int, str | None]], *, source: str, user: User | None) -> int:
@@ -377,12 +375,10 @@ async def _register(year: int, communes: list[tuple[int, str | None]], *, source
         return 0
     known = {row["key"] for row in await Registration.select(Registration.key)
              .where(Registration.key.is_in(list(keys))).run()}
-    new = [Registration(key=key, commune=unit_id, year=year, registered_on=day, source=source,
-                        recorded_by=user.id if user else None)
-           for key, (unit_id, day) in keys.items() if key not in known]
-    for start in range(0, len(new), 1000):
-        await Registration.insert(*new[start:start + 1000]).run()
-    return len(new)
+    return await insert_many(Registration, [
+        {"key": key, "commune": unit_id, "year": year, "registered_on": day, "source": source,
+         "recorded_by": user.id if user else None}
+        for key, (unit_id, day) in keys.items() if key not in known])
 
 
 async def import_file(data: bytes, file_name: str, kind: str, year: Any, unit_set: str, *,
