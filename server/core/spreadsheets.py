@@ -9,9 +9,12 @@ are dropped. Errors are `SpreadsheetError`s whose message is a msgid with its pa
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +23,9 @@ from server.core.i18n import N_
 
 HEADER_SCAN_ROWS = 15
 MAX_ROWS = 50_000
+MAX_UNPACKED = 64 * 2**20  # a list of 50,000 communes unpacks to about 25 MB
+CHUNK = 2**20
+MAX_CELLS = 5_000_000  # rows × columns of a sheet's grid: 50,000 rows of 100 columns
 Row = tuple[int, list[Any]]
 
 
@@ -46,16 +52,92 @@ class Table:
 
 
 def _xlsx_sheets(data: bytes) -> Iterable[tuple[str, Iterable[Row]]]:
-    from openpyxl import load_workbook
+    """Each sheet's rows, numbered as the spreadsheet shows them, empty cells as None.
 
+    python-calamine (Rust) reads a national list of 10,035 rows in 0.13 s where openpyxl's
+    read-only mode took 1.3-2.5 s (it parses a sheet twice when the file gives no dimension).
+    It reads a whole sheet at once, as a grid: `_check_workbook` first refuses what would not fit.
+    """
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    _check_workbook(data)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except (CalamineError, ValueError, OSError) as error:
         raise SpreadsheetError(N_("This file is not an Excel workbook (.xlsx) that can be read: %(error)s"),
                                error=str(error)[:200]) from error
-    for sheet in book.worksheets:
-        yield sheet.title, ((number, list(values)) for number, values in
-                            enumerate(sheet.iter_rows(values_only=True), start=1))
+    for name in book.sheet_names:
+        try:
+            sheet = book.get_sheet_by_name(name)
+        except (CalamineError, ValueError) as error:
+            raise SpreadsheetError(N_("This file is not an Excel workbook (.xlsx) that can be read: %(error)s"),
+                                   error=str(error)[:200]) from error
+        # the whole grid from A1: rows and columns where the spreadsheet shows them
+        yield name, ((number, [_cell(value) for value in values])
+                     for number, values in enumerate(sheet.to_python(skip_empty_area=False), start=1))
+
+
+def _cell(value: Any) -> Any:
+    """A cell as openpyxl gives it: None when empty, whole numbers as int."""
+    if isinstance(value, str) and not value:
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _check_workbook(data: bytes) -> None:
+    """Refuse a workbook that would take the server's memory or time: parts that unpack to more than
+    MAX_UNPACKED bytes (a zip bomb; inflated in chunks, since the sizes a zip declares can lie), or a
+    sheet whose cells span more than MAX_CELLS (a reader lays a sheet out as a grid: two cells at A1
+    and XFD1048576 make 17 billion)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            left = MAX_UNPACKED
+            for declared in archive.infolist():
+                info = copy.copy(declared)
+                info.file_size = left + 2 * CHUNK  # read past a declared size that lies, beyond the limit
+                chunks = []
+                with archive.open(info) as part:
+                    while chunk := part.read(CHUNK):
+                        left -= len(chunk)
+                        if left < 0:
+                            raise SpreadsheetError(N_("This workbook unpacks to more than %(size)s MB: it is not a "
+                                                      "list of communes."), size=MAX_UNPACKED // 2**20)
+                        chunks.append(chunk)
+                if declared.filename.startswith("xl/worksheets/") and _grid_size(b"".join(chunks)) > MAX_CELLS:
+                    raise SpreadsheetError(N_("A sheet of this workbook spans millions of cells (some far below or far "
+                                              "to the right of the others): it is not a list of communes."))
+    except SpreadsheetError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError,
+            EOFError, OSError, zlib.error) as error:
+        raise SpreadsheetError(N_("This file is not an Excel workbook (.xlsx) that can be read: %(error)s"),
+                               error=str(error)[:200]) from error
+
+
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,9})"')
+_ROW_REF = re.compile(rb'\sr="([0-9]{1,9})"')
+_TAG = re.compile(rb"<(?:[A-Za-z_][-.\w]*:)?(c|row)[\s/>]")
+
+
+def _grid_size(xml: bytes) -> int:
+    """Rows × columns of the grid a sheet's XML spans: by the cells' positions, or by counting rows and
+    cells where some give no position (an upper bound)."""
+    refs = _CELL_REF.findall(xml)
+    width = max((_column_number(letters) for letters in {letters for letters, _ in refs}), default=0)
+    height = max(max((int(row) for _, row in refs), default=0),
+                 max((int(row) for row in _ROW_REF.findall(xml)), default=0))
+    tags = _TAG.findall(xml)
+    cells, rows = tags.count(b"c"), tags.count(b"row")
+    return max(height, rows) * (width if cells <= len(refs) else max(width, cells))
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def _csv_rows(data: bytes) -> Iterable[Row]:

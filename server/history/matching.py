@@ -70,11 +70,13 @@ def marked_key(name: str) -> str:
     return text[len(text) - len(rest):] if word else text
 
 
-def place_keys(name: str, types: tuple[str, ...]) -> set[str]:
-    """The compact forms of a district or province name with and without its type word."""
+@lru_cache(maxsize=4096)
+def place_keys(name: str, types: tuple[str, ...]) -> frozenset[str]:
+    """The compact forms of a district or province name with and without its type word (remembered:
+    a list repeats its few districts and provinces on every row)."""
     folded = fold(name)
     _, rest = _split_type(folded, types)
-    return {key for key in (compact(folded), compact(rest)) if key}
+    return frozenset(key for key in (compact(folded), compact(rest)) if key)
 
 
 # ---------------------------------------------------------------- what the package knows of each unit
@@ -175,6 +177,7 @@ class Matcher:
             for key in known.former:
                 self.former[key].add(row["code"])
         self._province_keys = {p.code: p.keywords for p in source_provinces(unit_set)}
+        self._province_codes: dict[str, str | None] = {}
 
     @classmethod
     async def load(cls, unit_set: str) -> "Matcher":
@@ -184,7 +187,11 @@ class Matcher:
 
     def province_code(self, text: str) -> str | None:
         """The province named (code or name, diacritics optional), if it is in the registry."""
-        text = text.strip()
+        if text not in self._province_codes:
+            self._province_codes[text] = self._find_province(text.strip())
+        return self._province_codes[text]
+
+    def _find_province(self, text: str) -> str | None:
         if text.isdigit():
             code = text.zfill(2)
             return code if code in self.provinces else None
