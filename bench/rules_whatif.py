@@ -4,8 +4,8 @@ Usage: .venv/bin/python bench/rules_whatif.py [--seed 2019]
 
 In a temporary SQLite database, set up as bench/review_country.py does (the legacy registry, one synthetic
 annual submission per commune, a vn-2019 period), the period is scored; then a version of vn-2019 whose
-criterion-13 lowest band earns 10 points instead of 0 is entered by one administrator, checked by a second
-and published, and the script measures
+line 2.1 earns 45 instead of 40 points at 98–100 % and 20 instead of 25 at 95–98 % is entered by one
+administrator, checked by a second and published, and the script measures
   1. `whatif.compute`: both scores of every commune and the criterion that makes the difference;
   2. `whatif.to_xlsx`: the preview spreadsheet of every commune;
   3. `whatif.apply`: moving the period to the version and re-scoring it in one audited transaction.
@@ -31,9 +31,10 @@ from server.rules import items, versions, whatif  # noqa: E402
 
 async def new_version(admin, checker):
     document = items.document_of(load_rules("vn-2019"))
-    document["criteria"][12]["lines"][0]["bands"][3]["points"] = 10  # 13.1: below 70 % earns 10
+    bands = document["criteria"][1]["lines"][0]["bands"]  # 2.1: 98–100 % earns 45, 95–98 % earns 20
+    bands[1]["points"], bands[2]["points"] = 45, 20
     report = await versions.create_draft(document, admin, origin="web", note="benchmark")
-    await versions.check_item(report.row, "line:13.1", checker, versions.Source("06/QĐ-TTg", "2019-01-03", "12", ""))
+    await versions.check_item(report.row, "line:2.1", checker, versions.Source("06/QĐ-TTg", "2019-01-03", "12", ""))
     return await versions.publish(report.row, checker, report.row.revision)
 
 

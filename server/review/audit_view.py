@@ -26,6 +26,7 @@ from server.review.indicators import indicator_labels
 from server.review.lists import LIST_STATE_LABELS
 from server.review.states import STATE_LABELS
 from server.registry.units import UNIT_SET_LABELS
+from server.rules.assign import REVIEW_LEVEL_LABELS
 
 ACTIONS: dict[str, str] = {
     "login": N_("Logged in"),
@@ -367,6 +368,8 @@ def _value(key: str, value: Any, row: dict[str, Any], names: _Names) -> str:
             return str(value)
     if key == "role":
         return gettext(ROLES[value]) if value in ROLES else str(value)
+    if key == "review_level":
+        return gettext(REVIEW_LEVEL_LABELS[value]) if value in REVIEW_LEVEL_LABELS else str(value)
     if key in ("rule_version", "base", "rules"):  # identifiers ("2019.1.1"), not decimals
         shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         return Markup('<span translate="no">{}</span>').format(shown)
@@ -406,9 +409,10 @@ def _value(key: str, value: Any, row: dict[str, Any], names: _Names) -> str:
     if isinstance(value, list):
         shown = ", ".join(str(item) for item in value[:10])
         return shown + (f" … (+{format_number(len(value) - 10)})" if len(value) > 10 else "")
-    if isinstance(value, dict):
-        return "; ".join(f"{gettext(FIELDS[k]) if k in FIELDS else k}: {_value(k, v, row, names)}"
-                         for k, v in value.items() if k not in HIDDEN)
+    if isinstance(value, dict):  # Markup-aware: an identifier inside stays marked, the rest is escaped
+        return Markup("; ").join(Markup("{}: {}").format(gettext(FIELDS[k]) if k in FIELDS else k,
+                                                         _value(k, v, row, names))
+                                 for k, v in value.items() if k not in HIDDEN)
     return str(value)
 
 
@@ -445,11 +449,17 @@ async def explain(rows: list[dict[str, Any]]) -> list[Line]:
     return out
 
 
+def _plain(value: str | None) -> str | None:
+    """A value as text: an identifier marked for pages (`translate="no"`) loses its tag."""
+    return value.striptags() if isinstance(value, Markup) else value
+
+
 def changes_text(line: Line) -> str:
     """The changes of one entry on one line (for the CSV)."""
     parts = []
     for change in line.changes:
         label = change.label or change.code
+        change = Change(label, _plain(change.before), _plain(change.after))
         if change.before is None:
             parts.append(f"{label}: {change.after}")
         elif change.after is None:

@@ -129,12 +129,6 @@ def serves(form: Any, keys: set[str] | None) -> bool:
     return keys is None or not asked or bool(asked & keys)
 
 
-def describe(setting: Setting) -> dict[str, Any]:
-    """For the audit log."""
-    return {"rule_set": setting.rule_set, "rule_version": setting.version, "review_level": setting.review_level,
-            "area": setting.area_code}
-
-
 # ---------------------------------------------------------------- an admin sets a province's own rules
 
 async def _scored_under(period: Period, path: str) -> set[str]:

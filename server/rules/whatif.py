@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from scoring import COMMUNE_TYPE_LABELS, RuleSet, ScoreResult, ScoringInputError, score
+from scoring import COMMUNE_TYPE_LABELS, RuleSet, ScoringInputError, Totals, score_totals
 from server.core import audit
 from server.core.db import write_transaction
 from server.core.i18n import N_, gettext, use_language
@@ -41,8 +41,8 @@ class CommuneRow:
     commune_type: str
     state: str
     before_version: str
-    before: ScoreResult | None
-    after: ScoreResult | None
+    before: Totals | None  # None: cannot be scored (data missing)
+    after: Totals | None
     differences: list[tuple[int, int, int]] = field(default_factory=list)  # (criterion, before, after)
     decisive: int | None = None  # the criterion that makes the result change
 
@@ -80,21 +80,24 @@ class WhatIf:
                 "certified_after": sum(row.after.certified for row in scored)}
 
 
-def _try(rules: RuleSet, commune_type: str | None, values: dict[str, Any]) -> ScoreResult | None:
+def _try(rules: RuleSet, commune_type: str | None, values: dict[str, Any]) -> Totals | None:
+    """Totals and points per criterion, without explaining every line (a preview compares thousands)."""
     try:
-        return score(rules, commune_type or "", {key: value for key, value in values.items() if key in rules.indicators})
+        return score_totals(rules, commune_type or "",
+                            {key: value for key, value in values.items() if key in rules.indicators})
     except ScoringInputError:
         return None
 
 
-def _compare(before: ScoreResult, after: ScoreResult) -> tuple[list[tuple[int, int, int]], int | None]:
+def _compare(before: Totals, after: Totals, old_rules: RuleSet, new_rules: RuleSet
+             ) -> tuple[list[tuple[int, int, int]], int | None]:
     """Criteria whose points differ, and the one that decides a change of result.
 
     A criterion that reaches or leaves 0 points decides (no criterion may score 0); otherwise the
     criterion whose points moved the most, in the direction of the change.
     """
-    old = {criterion.id: criterion.points for criterion in before.criteria}
-    new = {criterion.id: criterion.points for criterion in after.criteria}
+    old = dict(zip((criterion.id for criterion in old_rules.criteria), before.criteria))
+    new = dict(zip((criterion.id for criterion in new_rules.criteria), after.criteria))
     differences = [(cid, old.get(cid, 0), new.get(cid, 0)) for cid in sorted(set(old) | set(new))
                    if old.get(cid, 0) != new.get(cid, 0)]
     if before.certified == after.certified or not differences:
@@ -148,7 +151,7 @@ async def compute(period: Period, version: RuleVersion) -> WhatIf:
         row = CommuneRow(unit["code"], unit["name"], unit["parent"] or "", unit["commune_type"] or "",
                          assessment["state"] if assessment else "collecting", current[key].version, before, after)
         if before is not None and after is not None:
-            row.differences, row.decisive = _compare(before, after)
+            row.differences, row.decisive = _compare(before, after, current[key], new_rules)
         rows.append(row)
     rows.sort(key=lambda r: (not r.status_changed, not r.total_changed, sort_key(r.parent), sort_key(r.name)))
     return WhatIf(period, version, new_rules, sorted({rules.version for rules in current.values()}), rows)
@@ -163,7 +166,7 @@ HEADERS = (N_("Commune code"), N_("Commune, ward or township"), N_("Belongs to")
 CHANGED_FILL = PatternFill("solid", fgColor="FFF1D6")
 
 
-def _result(result: ScoreResult | None) -> str:
+def _result(result: Totals | None) -> str:
     if result is None:
         return gettext(N_("cannot be scored (data missing)"))
     return gettext(N_("Meets the standard") if result.certified else N_("Does not meet the standard"))
@@ -200,7 +203,7 @@ def to_xlsx(what: WhatIf, language: str = "vi") -> bytes:
         for cell in sheet[header_row]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for row in what.rows:
+        for number, row in enumerate(what.rows, start=header_row + 1):  # (sheet.max_row is a scan of every cell)
             sheet.append([row.code, row.name, row.parent,
                           gettext(COMMUNE_TYPE_LABELS.get(row.commune_type, row.commune_type or "–")),
                           gettext(STATE_LABELS.get(row.state, row.state)),
@@ -208,8 +211,9 @@ def to_xlsx(what: WhatIf, language: str = "vi") -> bytes:
                           row.after.total if row.after else None, _result(row.after),
                           gettext(N_("Yes")) if row.status_changed else gettext(N_("No")),
                           criteria_text(row), row.decisive])
-            for cell in sheet[sheet.max_row]:
-                cell.data_type = "s" if isinstance(cell.value, str) and cell.value.startswith("=") else cell.data_type
+            for cell in sheet[number]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a name that looks like a formula stays text
                 if row.status_changed:
                     cell.fill = CHANGED_FILL
     for index, width in enumerate((10, 30, 26, 28, 14, 10, 22, 12, 22, 10, 30, 14), start=1):
@@ -238,7 +242,10 @@ async def apply(period: Period, version: RuleVersion, user: User, reason: str, i
     if all(setting.version == version.version for setting in uses):
         raise invalid("version", "already", N_("This period already uses this version."))
     what = await compute(period, version)
-    before = {"period": assign.describe(settings.default), "areas": [assign.describe(a) for a in settings.areas]}
+    before = {"rule_set": version.rule_set, "rule_version": ", ".join(sorted({s.version or "" for s in uses}))}
+    areas = [setting.area_code for setting in uses if setting.area_code]
+    if areas:
+        before["areas"] = areas
     async with write_transaction():
         if settings.default.rule_set == version.rule_set:
             await Period.update({Period.rule_version: version.version}).where(Period.id == period.id).run()
@@ -248,7 +255,7 @@ async def apply(period: Period, version: RuleVersion, user: User, reason: str, i
         counts = what.counts
         await audit.record("rules_applied", "period", period.id, user=user, ip=ip, reason=reason, before=before,
                            after={"rule_set": version.rule_set, "rule_version": version.version,
-                                  "sha256": version.sha256,
+                                  "sha256": version.sha256, **({"areas": areas} if areas else {}),
                                   **{key: counts[key] for key in ("communes", "status_changed", "now_recognised",
                                                                   "no_longer", "total_changed")}})
         report = await score_period(period, user, f"rules applied: {version.rule_set} {version.version}. {reason}",
