@@ -198,21 +198,23 @@ def to_xlsx(what: WhatIf, language: str = "vi") -> bytes:
                                      "official scoring annex is transcribed; they are not official figures."))])
             sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, color="9A5B00")
         sheet.append([])
-        header_row = sheet.max_row + 1
         sheet.append([gettext(header) for header in HEADERS])
+        header_row = sheet.max_row
         for cell in sheet[header_row]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for number, row in enumerate(what.rows, start=header_row + 1):  # (sheet.max_row is a scan of every cell)
-            sheet.append([row.code, row.name, row.parent,
-                          gettext(COMMUNE_TYPE_LABELS.get(row.commune_type, row.commune_type or "–")),
-                          gettext(STATE_LABELS.get(row.state, row.state)),
-                          row.before.total if row.before else None, _result(row.before),
-                          row.after.total if row.after else None, _result(row.after),
-                          gettext(N_("Yes")) if row.status_changed else gettext(N_("No")),
-                          criteria_text(row), row.decisive])
-            for cell in sheet[number]:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
+        for number, row in enumerate(what.rows, start=header_row + 1):
+            values = [row.code, row.name, row.parent,
+                      gettext(COMMUNE_TYPE_LABELS.get(row.commune_type, row.commune_type or "–")),
+                      gettext(STATE_LABELS.get(row.state, row.state)),
+                      row.before.total if row.before else None, _result(row.before),
+                      row.after.total if row.after else None, _result(row.after),
+                      gettext(N_("Yes")) if row.status_changed else gettext(N_("No")), criteria_text(row),
+                      row.decisive]
+            # cell by cell: openpyxl's sheet[row] and max_row scan every cell, once per row
+            for column, value in enumerate(values, start=1):
+                cell = sheet.cell(row=number, column=column, value=value)
+                if isinstance(value, str) and value.startswith("="):
                     cell.data_type = "s"  # a name that looks like a formula stays text
                 if row.status_changed:
                     cell.fill = CHANGED_FILL
