@@ -32,6 +32,7 @@ bench: install bench-load bench-bare bench-phone
 	$(BIN)/python bench/maps.py
 	$(BIN)/python bench/history_country.py
 	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/rules_whatif.py
 
 # What a collaborator's phone downloads and keeps to work offline (real Chromium, a fresh demo).
 bench-phone: install
