@@ -161,8 +161,13 @@ def import_command(source: Path, username: str, note: str, lang: str) -> None:
             click.echo(gettext("%(item)s: the Provisional cells of the file were not taken: a changed line is "
                                "PROVISIONAL until a second administrator checks it.",
                                item=describe.title(draft, key)), err=True)
-        click.echo(gettext("Next: a second administrator checks each changed line against the paper source at "
-                           "/admin/rules/%(id)s, then publishes it.", id=report.row.id))
+        if report.changes:
+            click.echo(gettext("Next: a second administrator checks each changed line against the paper source at "
+                               "/admin/rules/%(id)s, then publishes it.", id=report.row.id))
+        else:
+            click.echo(gettext("Nothing differs from %(base)s. The draft is kept so that a second administrator can "
+                               "confirm PROVISIONAL lines against the paper source at /admin/rules/%(id)s; discard it "
+                               "there if it is not needed.", base=base.version if base else "–", id=report.row.id))
 
 
 @rules.command("versions")

@@ -12,9 +12,10 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from scoring import COMMUNE_TYPE_LABELS
 from scoring.ruleset import BandsLine, BooleanLine, RuleSet, check_document
 from server.core.errors import FieldError, InputError
-from server.core.i18n import N_
+from server.core.i18n import N_, gettext
 from server.rules.items import document_of
 from server.rules.messages import as_msgid
 from server.rules.spreadsheet import FULL_TEXT, bound, bound_text, whole
@@ -57,6 +58,32 @@ def fields(rules: RuleSet) -> list[tuple[Any, list[LineFields]]]:
                                     bool(na and na.provisional)))
         out.append((criterion, lines))
     return out
+
+
+SIDE_LABELS = {"from": N_("From (≥ or >)"), "to": N_("To (< or ≤)"), "points": N_("Points")}
+
+
+def field_label(name: str) -> str:
+    """A form field as an official reads it in an error list: "Line 2.1, band 2 — Points", not "l:2.1:1:points"
+    ("" for a problem of the whole table)."""
+    kind, _, rest = name.partition(":")
+    if name == "total":
+        return gettext(N_("Total maximum"))
+    if kind == "t":
+        return f"{gettext(N_('Threshold'))} — {gettext(COMMUNE_TYPE_LABELS.get(rest, rest))}"
+    if kind == "c":
+        return gettext(N_("Criterion %(id)s — maximum"), id=rest.partition(":")[0])
+    if kind == "l":
+        line, _, tail = rest.partition(":")
+        parts = tail.split(":")
+        if parts == ["na"]:
+            return gettext(N_("Line %(id)s — denominator 0"), id=line)
+        if parts == ["points"]:
+            return gettext(N_("Line %(id)s — points"), id=line)
+        if len(parts) == 2 and parts[0].isdigit() and parts[1] in SIDE_LABELS:
+            return gettext(N_("Line %(id)s, band %(band)s — %(column)s"), id=line, band=int(parts[0]) + 1,
+                           column=gettext(SIDE_LABELS[parts[1]]))
+    return ""  # the whole table (a sum, a stale page): the message says it
 
 
 def _field_of(loc: tuple, document: dict[str, Any]) -> str:

@@ -184,6 +184,7 @@ def _edit_page(row, *, values: dict[str, str] | None = None, errors: list[dict[s
     rules = versions.rules_of(row)
     return Template("rules_edit.html", status_code=status, context={
         "row": row, "rules": rules, "fields": edits.fields(rules), "values": values or {}, "errors": errors or [],
+        "field_label": edits.field_label,
         "bad": {error["field"] for error in errors or []}, "commune_type_labels": COMMUNE_TYPE_LABELS})
 
 
