@@ -264,7 +264,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         setup=draft_rules_of_admin),
     ("GET", "/admin/rules/{version_id:int}/edit"): Case(
         lambda w: f"/admin/rules/{w['rule_version_id']}/edit", _row(302, 403, 403, 403, 403, 200),
-        setup=draft_rules_of_admin, note="its author; another admin gets 403 (tests/test_rules_pages.py)"),
+        setup=draft_rules_of_admin, note="its author; another admin gets 403 (tests/test_rules_whatif.py)"),
     ("POST", "/admin/rules/{version_id:int}/edit"): Case(
         lambda w: f"/admin/rules/{w['rule_version_id']}/edit", _row(302, 403, 403, 403, 403, 422),
         body={"revision": "1"}, setup=draft_rules_of_admin, note="422: nothing was changed"),

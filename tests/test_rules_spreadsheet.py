@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -105,6 +106,13 @@ MISTAKES = {
     "points absurdly large": (lambda b: b[SCORES].cell(_row(b, "1.2"), 12, "1" + "0" * 5000),
                               lambda b: f"(L{_row(b, '1.2')}): 100000000000000000000000000000000000000… is not a "
                                         "whole number"),
+    "points below 0": (lambda b: b[SCORES].cell(_row(b, "2.1", 1), 12, -40),
+                       lambda b: f"(L{_row(b, '2.1', 1)}): -40 is below 0"),
+    "a date for points": (lambda b: b[SCORES].cell(_row(b, "2.1", 1), 12, date(2019, 1, 3)),
+                          lambda b: f"(L{_row(b, '2.1', 1)}): 2019-01-03 00:00:00 is not a whole number"),
+    "a bound absurdly large": (lambda b: b[SCORES].cell(_row(b, "2.1", 1), 10, "≥ 1" + "0" * 5000),
+                               lambda b: f"(J{_row(b, '2.1', 1)}): ≥ 1{'0' * 36}… is not a bound: write ≥ / > and a "
+                                         "number"),
     "lines do not add up to the criterion": (
         lambda b: b[SCORES].cell(_row(b, "1.1"), 4, 110),
         lambda b: f"(D{_row(b, '1.1')}): Criterion 1: its maximum is 110 points but its lines add up to 100."),
@@ -161,6 +169,18 @@ def test_each_kind_of_mistake_is_refused_naming_its_cell(mistake):
     assert any(wanted in problem for problem in problems), problems
 
 
+def test_merged_cells_read_as_the_row_above():
+    """An office that merges a criterion's cells over its rows, as the paper annex does, changes nothing."""
+    book = _workbook()
+    first, last = _row(book, "2.1"), _row(book, "2.1", 4)
+    for column in (1, 2, 3, 4, 5):
+        book[SCORES].merge_cells(start_row=first, start_column=column, end_row=last, end_column=column)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    read = read_workbook(buffer.getvalue())
+    assert read.errors == [] and read.rules.sha256 == load_rules("vn-2019").sha256
+
+
 def test_every_problem_is_listed_at_once():
     book = _workbook()
     book[SCORES].cell(_row(book, "1.2"), 12, "mười lăm")
@@ -194,3 +214,26 @@ def test_a_formula_in_a_label_stays_text():
     cell = book[SCORES]["C4"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
     assert read_workbook(export_workbook(tricky)).rules.sha256 == tricky.sha256
+
+
+def test_a_formula_counts_by_the_value_excel_saved_with_it():
+    """An office computing a cell (=50-5) sends the value Excel shows; a formula never computed is a missing number."""
+    book = _workbook()
+    row = _row(book, "2.1", 1)
+    book[SCORES].cell(row, 12, "=50-5")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    [sheet] = [name for name in source.namelist() if name.startswith("xl/worksheets/sheet")][:1]
+    computed = io.BytesIO()
+    with zipfile.ZipFile(computed, "w") as target:  # as Excel saves it: the formula and its value
+        for name in source.namelist():
+            data = source.read(name)
+            if name == sheet:
+                data = data.replace(b"<f>50-5</f><v></v>", b"<f>50-5</f><v>45</v>").replace(
+                    b"<f>50-5</f><v />", b"<f>50-5</f><v>45</v>")
+                assert b"<v>45</v>" in data
+            target.writestr(name, data)
+    read = read_workbook(computed.getvalue())
+    assert read.errors == [] and read.rules.criteria[1].lines[0].bands[1].points == 45
+    assert f"(L{row}): Enter a whole number here." in " ".join(_problems(book))

@@ -161,6 +161,30 @@ def test_a_second_administrator_checks_every_changed_line_then_it_is_published(a
         run(versions.check_item(published, "line:3.1", second, SOURCE))
 
 
+def test_two_drafts_of_one_version_published_at_once_only_one_counts(admins, tmp_path):
+    """Two administrators publish drafts made from the same version at the same moment: the second would silently
+    undo the first's checked changes, so it is refused (made again from the version in force)."""
+    first, second = admins
+    drafts = []
+    for points in (45, 44):
+        _, report = run(versions.draft_from_workbook(edited_table(tmp_path, **{"2_1:1": points}).read_bytes(), first,
+                                                     source_name="x.xlsx"))
+        run(versions.check_item(report.row, "line:2.1", second, SOURCE))
+        drafts.append(run(versions.get(report.row.id)))
+
+    async def both():
+        return await asyncio.gather(*(versions.publish(draft, second, draft.revision) for draft in drafts),
+                                    return_exceptions=True)
+
+    outcomes = run(both())
+    published = [outcome for outcome in outcomes if isinstance(outcome, RuleVersion)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, InputError)]
+    assert len(published) == 1 and [error.code for error in refused[0].errors] == ["base_moved"], outcomes
+    assert run(versions.in_force("vn-2019")).id == published[0].id
+    assert RuleVersion.count().where((RuleVersion.state == "published") & (RuleVersion.origin != "shipped")
+                                     & (RuleVersion.rule_set == "vn-2019")).run_sync() == 1
+
+
 def test_editing_a_checked_line_voids_its_check(admins, tmp_path):
     first, second = admins
     _, report = run(versions.draft_from_workbook(edited_table(tmp_path, **{"2_1:1": 45}).read_bytes(), first,

@@ -153,6 +153,33 @@ def test_enter_check_publish_preview_apply(client, world, second_admin, tmp_path
     assert "vn-2019 2019.1.1" in client.get(f"/review/{period.id}/00004").text
 
 
+def test_two_admins_applying_at_once_apply_it_once(client, world, second_admin, tmp_path):
+    """The second of two simultaneous applications finds the period already using the version: one re-scoring,
+    one audit entry saying from which version to which."""
+    from server.rules import versions, whatif
+
+    admin = world["users"]["admin"]
+    _, report = run(versions.draft_from_workbook(edited_table(tmp_path, **{"13_1:3": 10}).read_bytes(), admin,
+                                                 source_name="x.xlsx"))
+    run(versions.check_item(report.row, "line:13.1", second_admin, versions.Source("06/QĐ-TTg", "2019-01-03", "12", "")))
+    version = run(versions.publish(run(versions.get(report.row.id)), second_admin, report.row.revision))
+    period = world["period"]
+
+    async def both():
+        return await asyncio.gather(whatif.apply(period, version, admin, "Áp dụng biểu điểm chính thức"),
+                                    whatif.apply(period, version, second_admin, "Áp dụng biểu điểm chính thức"),
+                                    return_exceptions=True)
+
+    outcomes = run(both())
+    refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    assert len(refused) == 1 and [error.code for error in refused[0].errors] == ["already"], outcomes
+    assert Period.objects().where(Period.id == period.id).first().run_sync().rule_version == version.version
+    applied = AuditLog.select(AuditLog.before, AuditLog.after).where(AuditLog.action == "rules_applied").output(
+        load_json=True).run_sync()
+    assert [(row["before"]["rule_version"], row["after"]["rule_version"]) for row in applied] == [
+        ("2019.1", version.version)]
+
+
 def test_edit_numbers_on_the_web_then_only_another_admin_checks(client, world, second_admin):
     login(client, "admin")
     made = post(client, "/admin/rules/new", {"rule_set": "vn-2019", "note": "Công văn hướng dẫn số 12"})

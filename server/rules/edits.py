@@ -117,6 +117,9 @@ def apply_form(rules: RuleSet, data: dict[str, str]) -> dict[str, Any]:
         if raw is None:
             return current
         value = whole(raw.strip())
+        if value is not None and value < 0:
+            errors.append(FieldError(name, "negative", N_("%(value)s is below 0: points, maxima and thresholds are 0 or more."), {"value": str(value)}))
+            return current
         if value is None:
             errors.append(FieldError(name, "not_a_number", N_("%(value)s is not a whole number (write digits only, "
                                                               "for example 50)."), {"value": raw.strip()[:40]}))

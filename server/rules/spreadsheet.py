@@ -489,6 +489,10 @@ class _Reader:
         """A whole number from digits (0–9 only, no ², no thousands separators); 0 stands in for a bad cell."""
         value = table.get(cells, key)
         number = whole(value)
+        if number is not None and number < 0:
+            self.bad.append(loc)
+            self.problem(table, row, key, N_("%(value)s is below 0: points, maxima and thresholds are 0 or more."), value=number)
+            return 0
         if number is None:
             self.bad.append(loc)
             if value is None or _text(value) == "":
@@ -747,8 +751,8 @@ class _Reader:
             parsed = bound(text)
             if parsed is None or parsed[0] not in signs:
                 self.problem(table, number, key, N_("%(value)s is not a bound: write %(signs)s and a number, for "
-                                                    "example %(example)s."), value=text,
-                             signs=" hoặc ".join(("≥", ">") if key == "from" else ("<", "≤")),
+                                                    "example %(example)s."), value=_shown(text),
+                             signs=" / ".join(("≥", ">") if key == "from" else ("<", "≤")),
                              example="≥ 98" if key == "from" else "< 100")
                 self.bad.append(at)
                 continue

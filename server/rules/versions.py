@@ -40,6 +40,8 @@ STATE_LABELS = {"draft": N_("Draft"), "published": N_("Published"), "discarded":
 ORIGIN_LABELS = {"shipped": N_("Shipped with phuhop"), "spreadsheet": N_("Spreadsheet"), "web": N_("Entered on the web")}
 
 
+BASE_MOVED = N_("Another version of this rule set was published after this draft was made. Make a new draft from "
+                "the version in force.")
 STALE_DRAFT = N_("Someone changed this draft after you opened it. Reload the page to see the changes, then try again.")
 
 
@@ -434,8 +436,7 @@ async def publish(row: RuleVersion, user: User, seen_revision: int | None, ip: s
         raise invalid("state", "nothing", N_("Nothing changed and nothing was checked: there is nothing to publish."))
     current = await in_force(row.rule_set)
     if current is not None and row.base != current.id:
-        raise invalid("state", "base_moved", N_("Another version of this rule set was published after this draft was "
-                                                "made. Make a new draft from the version in force."))
+        raise invalid("state", "base_moved", BASE_MOVED)
     document = items.lift(row.document, checked)
     verifiers = sorted({state.check["verified_by"] for state in states.values() if state.check})
     entered = await _name(row.entered_by) if row.entered_by else "?"
@@ -445,6 +446,11 @@ async def publish(row: RuleVersion, user: User, seen_revision: int | None, ip: s
     assert final is not None, problems
     now = datetime.now(timezone.utc)
     async with write_transaction():
+        if row.base is not None:  # two drafts of one base published at once: the second waits here, then is refused
+            await RuleVersion.update({RuleVersion.revision: RuleVersion.revision}).where(RuleVersion.id == row.base).run()
+            current = await in_force(row.rule_set)
+            if current is not None and row.base != current.id:
+                raise invalid("state", "base_moved", BASE_MOVED)
         updated = await RuleVersion.update({
             RuleVersion.state: "published", RuleVersion.document: document, RuleVersion.sha256: final.sha256,
             RuleVersion.published_by: user.id, RuleVersion.published_at: now, RuleVersion.revision: row.revision + 1,

@@ -25,6 +25,7 @@ from server.core import audit
 from server.core.db import write_transaction
 from server.core.i18n import N_, gettext, use_language
 from server.core.tables import Assessment, Period, PeriodArea, RuleVersion, Unit, User
+from server.review.assessments import get_period
 from server.review.collation import sort_key
 from server.review.errors import NotAllowed, invalid
 from server.review.indicators import corrections_many, reported_many
@@ -228,6 +229,17 @@ def to_xlsx(what: WhatIf, language: str = "vi") -> bytes:
 
 # ---------------------------------------------------------------- applying
 
+async def _uses(period: Period, version: RuleVersion) -> tuple[assign.PeriodSettings, list[assign.Setting]]:
+    """The period's settings and those that use the version's rule set; refused when none does or all use it."""
+    settings = await assign.settings_of(period)
+    uses = [setting for setting in (settings.default, *settings.areas) if setting.rule_set == version.rule_set]
+    if not uses:
+        raise invalid("period", "other_rules", N_("This period does not use this rule set."))
+    if all(setting.version == version.version for setting in uses):
+        raise invalid("version", "already", N_("This period already uses this version."))
+    return settings, uses
+
+
 async def apply(period: Period, version: RuleVersion, user: User, reason: str, ip: str | None = None) -> dict:
     """Move the period (and its provinces) that use this rule set to `version`, and re-score them (audited)."""
     if user.role != "admin":
@@ -237,18 +249,17 @@ async def apply(period: Period, version: RuleVersion, user: User, reason: str, i
     reason = " ".join((reason or "").split())
     if len(reason) < 3:
         raise invalid("reason", "required", N_("Give the reason for this change."))
-    settings = await assign.settings_of(period)
-    uses = [setting for setting in (settings.default, *settings.areas) if setting.rule_set == version.rule_set]
-    if not uses:
-        raise invalid("period", "other_rules", N_("This period does not use this rule set."))
-    if all(setting.version == version.version for setting in uses):
-        raise invalid("version", "already", N_("This period already uses this version."))
+    await _uses(period, version)
     what = await compute(period, version)
-    before = {"rule_set": version.rule_set, "rule_version": ", ".join(sorted({s.version or "" for s in uses}))}
-    areas = [setting.area_code for setting in uses if setting.area_code]
-    if areas:
-        before["areas"] = areas
     async with write_transaction():
+        # two administrators applying at once: the second waits on the period's row, then finds it applied
+        await Period.update({Period.rule_version: Period.rule_version}).where(Period.id == period.id).run()
+        period = await get_period(period.id)
+        settings, uses = await _uses(period, version)
+        before = {"rule_set": version.rule_set, "rule_version": ", ".join(sorted({s.version or "" for s in uses}))}
+        areas = [setting.area_code for setting in uses if setting.area_code]
+        if areas:
+            before["areas"] = areas
         if settings.default.rule_set == version.rule_set:
             await Period.update({Period.rule_version: version.version}).where(Period.id == period.id).run()
             period.rule_version = version.version
