@@ -62,7 +62,7 @@ def strict_equal(left: Any, right: Any) -> bool:
     return kind is not None and kind == _kind(right) and left == right
 
 
-def _operator(expr: dict) -> tuple[str, list[Any]]:
+def _operator(expr: dict[str, Any]) -> tuple[str, list[Any]]:
     ((op, raw),) = expr.items()
     return op, raw if isinstance(raw, list) else [raw]
 
@@ -110,12 +110,12 @@ def _compare(op: str, left: Any, right: Any) -> bool | None:
     if kind not in ("number", "string") or kind != _kind(right):
         return None
     if op == "<":
-        return left < right
+        return bool(left < right)
     if op == "<=":
-        return left <= right
+        return bool(left <= right)
     if op == ">":
-        return left > right
-    return left >= right
+        return bool(left > right)
+    return bool(left >= right)
 
 
 def evaluate(expr: Any, answers: dict[str, Any]) -> Any:

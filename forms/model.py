@@ -8,7 +8,7 @@ indicator types) sit on `FormVersion`, so each error names the field it is about
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -60,9 +60,13 @@ class _FieldBase(_Strict):
 
 
 class _Range(_FieldBase):
+    if TYPE_CHECKING:  # declared by each subclass with its own number type
+        min: float | None
+        max: float | None
+
     @model_validator(mode="after")
     def _min_below_max(self) -> _Range:
-        low, high = getattr(self, "min"), getattr(self, "max")
+        low, high = self.min, self.max
         if low is not None and high is not None and low > high:
             raise ValueError(f"field {self.key!r}: min {low} is above max {high}")
         return self
@@ -83,10 +87,13 @@ class _Choices(_FieldBase):
 class _Shown(_FieldBase):
     """A field nobody types: it cannot be required or constrained."""
 
+    if TYPE_CHECKING:  # declared by each subclass as its literal
+        type: str
+
     @model_validator(mode="after")
     def _not_answered(self) -> _Shown:
         if self.required or self.constraint is not None:
-            raise ValueError(f"field {self.key!r}: a {getattr(self, 'type')} field is not answered, "
+            raise ValueError(f"field {self.key!r}: a {self.type} field is not answered, "
                              "so it cannot be required or have a constraint")
         return self
 
@@ -151,8 +158,8 @@ class PhotoField(_FieldBase):
 
 
 FormField = Annotated[
-    Union[IntegerField, DecimalField, PercentField, YesNoField, SelectOneField, SelectManyField, TextField,
-          DateField, GeopointField, NoteField, PhotoField],
+    IntegerField | DecimalField | PercentField | YesNoField | SelectOneField | SelectManyField | TextField
+    | DateField | GeopointField | NoteField | PhotoField,
     Field(discriminator="type"),
 ]
 

@@ -9,7 +9,6 @@ load (old submissions still need them) but are refused for new submissions.
 from __future__ import annotations
 
 import os
-
 from functools import lru_cache
 from pathlib import Path
 from typing import Any

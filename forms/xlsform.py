@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from openpyxl import Workbook, load_workbook
@@ -39,7 +40,7 @@ from pydantic import ValidationError
 
 from forms import xpath
 from forms.loader import parse
-from forms.model import FormField, FormVersion
+from forms.model import FormField, FormVersion, PercentField, SelectManyField, SelectOneField
 from forms.texts import LANGUAGES, N_
 
 LANGUAGE_NAMES = {"vi": "Vietnamese (vi)", "en": "English (en)"}
@@ -48,7 +49,8 @@ YES_NO_CHOICES = (("yes", {"vi": "Có", "en": "Yes"}), ("no", {"vi": "Không", "
 PHOTO_MAX_PIXELS = "max-pixels=1600"
 
 _TEXT_COLUMNS = ("label", "hint", "constraint_message")
-SURVEY_COLUMNS = ["type", "name", *(f"{base}::{LANGUAGE_NAMES[lang]}" for base in ("label", "hint") for lang in LANGUAGES),
+SURVEY_COLUMNS = ["type", "name",
+                  *(f"{base}::{LANGUAGE_NAMES[lang]}" for base in ("label", "hint") for lang in LANGUAGES),
                   "required", "relevant", "constraint",
                   *(f"constraint_message::{LANGUAGE_NAMES[lang]}" for lang in LANGUAGES),
                   "calculation", "appearance", "parameters", "phuhop::indicator", "phuhop::renamed_from", "phuhop::key"]
@@ -115,7 +117,7 @@ def to_xform(form: FormVersion, validate: bool = False) -> str:
     """The XForm (XML) that pyxform makes of our XLSForm; `validate` also runs ODK Validate (Java)."""
     from pyxform.xls2xform import convert
 
-    return convert(export_xlsform(form), validate=validate, file_type=".xlsx").xform
+    return str(convert(export_xlsform(form), validate=validate, file_type=".xlsx").xform)
 
 
 def _fill(sheet: Any, columns: list[str], rows: list[dict[str, str]]) -> None:
@@ -133,7 +135,7 @@ class _ChoiceLists:
 
     def __init__(self) -> None:
         self.rows: list[dict[str, str]] = []
-        self.names: dict[tuple, str] = {}
+        self.names: dict[tuple[tuple[str, str, str], ...], str] = {}
 
     def name_for(self, key: str, choices: list[tuple[str, dict[str, str]]]) -> str:
         signature = tuple((name, label["vi"], label["en"]) for name, label in choices)
@@ -146,15 +148,15 @@ class _ChoiceLists:
         return self.names[signature]
 
 
-def _field_row(item: FormField, types: dict[str, str], lists: _ChoiceLists) -> dict[str, str]:
+def _field_row(item: FormField, types: Mapping[str, str], lists: _ChoiceLists) -> dict[str, str]:
     row = {"name": item.key, **_texts("label", item.label), **_texts("hint", item.hint)}
     kind = item.type
     if kind == "yes_no":
         row["type"] = f"select_one {lists.name_for(item.key, list(YES_NO_CHOICES))}"
-    elif kind in ("select_one", "select_many"):
+    elif isinstance(item, SelectOneField | SelectManyField):
         name = lists.name_for(item.key, [(choice.key, choice.label) for choice in item.choices])
         row["type"] = f"{'select_one' if kind == 'select_one' else 'select_multiple'} {name}"
-    elif kind == "percent":
+    elif isinstance(item, PercentField):
         row["type"] = "calculate"
         row["calculation"] = percent_calculation(item.numerator, item.denominator)
     elif kind == "photo":
@@ -206,7 +208,8 @@ def _checks(item: FormField) -> list[tuple[str, dict[str, str]]]:
             checks.append((f". >= {xpath.number(item.min)}", _message("min", _plain(item.min))))
         if item.max is not None:
             checks.append((f". <= {xpath.number(item.max)}", _message("max", _plain(item.max))))
-    elif item.type == "text" or (item.type == "photo" and item.max_length != type(item).model_fields["max_length"].default):
+    elif item.type == "text" or (
+            item.type == "photo" and item.max_length != type(item).model_fields["max_length"].default):
         checks.append((f"string-length(.) <= {item.max_length}", _message("length", item.max_length)))
     elif item.type == "select_many":
         for choice in item.choices:
@@ -216,8 +219,10 @@ def _checks(item: FormField) -> list[tuple[str, dict[str, str]]]:
                                 for lang in LANGUAGES}))
     elif item.type == "geopoint":
         box = item.bounds
-        parts = [f"selected-at(., 0) >= {xpath.number(box.lat_min)}", f"selected-at(., 0) <= {xpath.number(box.lat_max)}",
-                 f"selected-at(., 1) >= {xpath.number(box.lon_min)}", f"selected-at(., 1) <= {xpath.number(box.lon_max)}"]
+        parts = [f"selected-at(., 0) >= {xpath.number(box.lat_min)}",
+                 f"selected-at(., 0) <= {xpath.number(box.lat_max)}",
+                 f"selected-at(., 1) >= {xpath.number(box.lon_min)}",
+                 f"selected-at(., 1) <= {xpath.number(box.lon_max)}"]
         checks.append((" and ".join(parts), _message("bounds", "")))
     return checks
 
@@ -283,7 +288,8 @@ def _language(name: str) -> str | None:
         code = match.group(1).lower()
     else:
         lowered = name.strip().lower()
-        code = {"vietnamese": "vi", "tiếng việt": "vi", "english": "en"}.get(lowered, lowered[:2] if len(lowered) == 2 else "")
+        code = {"vietnamese": "vi", "tiếng việt": "vi", "english": "en"}.get(
+            lowered, lowered[:2] if len(lowered) == 2 else "")
     return code if code in LANGUAGES else None
 
 
@@ -453,20 +459,21 @@ class _Reader:
                                   if cosmetic else N_("This column is not supported by phuhop."), error=not cosmetic)
 
     # ---------------------------------------------------------------- survey
-    def read_survey(self, sheet: _Sheet, choices: dict, settings: dict[str, Any]) -> dict[str, Any]:
+    def read_survey(self, sheet: _Sheet, choices: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
         self.sheet = sheet
         self.choices = choices
         self.types: dict[str, str] = {}
         self.rows: dict[str, int] = {}
         groups: list[dict[str, Any]] = []
-        derived: list[tuple[int, dict[str, Any], str]] = []
+        derived: list[tuple[int, list[str], str]] = []
         current: dict[str, Any] | None = None
         skipping = 0
         for number, cells in sheet.rows:
             if not any(cells):
                 continue
             kind = " ".join(sheet.get(cells, "type").lower().split())
-            for old, new in (("begin group", "begin_group"), ("end group", "end_group"), ("begin repeat", "begin_repeat"),
+            for old, new in (("begin group", "begin_group"), ("end group", "end_group"),
+                             ("begin repeat", "begin_repeat"),
                              ("end repeat", "end_repeat"), ("select one ", "select_one "),
                              ("select multiple ", "select_multiple "), ("select all that apply ", "select_multiple ")):
                 kind = kind.replace(old, new) if kind.startswith(old) else kind
@@ -542,13 +549,16 @@ class _Reader:
         if key and not _KEY.fullmatch(key):
             self.problem(self.sheet, number, "phuhop::key", N_("The name must start with a lower-case letter and use "
                                                                "only lower-case letters, digits and _ (at most 64)."))
-        group = {"key": key or self.key(number, cells), "title": self.labels(number, cells, "label", True), "fields": [],
-                 "auto": False, "row": number}
+        group: dict[str, Any] = {"key": key or self.key(number, cells),
+                                 "title": self.labels(number, cells, "label", True),
+                                 "fields": [], "auto": False, "row": number}
         relevant = self.sheet.get(cells, "relevant")
         if relevant:
             group["relevant"] = self.expression(number, "relevant", relevant, None)
         appearance = self.sheet.get(cells, "appearance")
-        used = {"type", "name", "label", "relevant", "phuhop::key"} | ({"appearance"} if appearance == "field-list" else set())
+        used = {"type", "name", "label", "relevant", "phuhop::key"}
+        if appearance == "field-list":
+            used.add("appearance")
         self._unsupported_cells(self.sheet, number, cells, used)
         groups.append(group)
         return group
@@ -583,7 +593,9 @@ class _Reader:
             if our_type[1] is not None:
                 item["choices"] = our_type[1]
         elif kind == "calculate":
-            numerator, denominator = _percent_operands(sheet.get(cells, "calculation"))
+            operands = _percent_operands(sheet.get(cells, "calculation"))
+            assert operands is not None  # read_survey sends only a percent's calculation here
+            numerator, denominator = operands
             item.update(type="percent", numerator=numerator, denominator=denominator)
             used.add("calculation")
         elif kind in _TYPES:
@@ -757,7 +769,8 @@ def _setting_from_check(node: xpath.Node, item: dict[str, Any]) -> bool:
             if chosen.kind == "call" and chosen.value == "selected" and len(chosen.args) == 2 \
                     and _is_self(chosen.args[0]) and xpath.unwrap(chosen.args[1]).kind == "str" \
                     and count.kind == "op" and count.value == ">" and _number(count.args[1]) == 1 \
-                    and xpath.unwrap(count.args[0]).kind == "call" and xpath.unwrap(count.args[0]).value == "count-selected":
+                    and xpath.unwrap(count.args[0]).kind == "call" \
+                    and xpath.unwrap(count.args[0]).value == "count-selected":
                 name = xpath.unwrap(chosen.args[1]).value
                 for choice in item.get("choices", []):
                     if choice["key"] == name:

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from forms.logic import is_number
 
@@ -175,6 +176,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         if match is None or match.end() == position:
             raise XPathError(f"cannot read the expression at {text[position:position + 20]!r}")
         kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         value = match.group(kind)
         if kind == "name" and value in _WORD_OPERATORS:
             kind = "op"
@@ -194,7 +196,7 @@ def parse(text: str) -> Node:
 
 class _Parser:
     LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
-    CHAINS = {"or", "and", "+"}  # n-ary at one level: `a or b or c` is one operation
+    CHAINS = frozenset({"or", "and", "+"})  # n-ary at one level: `a or b or c` is one operation
 
     def __init__(self, tokens: list[tuple[str, str]]) -> None:
         self.tokens = tokens
@@ -355,7 +357,7 @@ class _Reader:
     def _key(self, node: Node) -> str | None:
         node = unwrap(node)
         if node.kind == "ref":
-            return node.value
+            return str(node.value)
         if node.kind == "self":
             return self.self_key
         return None

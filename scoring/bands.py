@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Union
+from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, StrictInt, model_validator
 
-Number = Union[StrictInt, float]
+Number = StrictInt | float
 
 
 def exact(number: Number) -> Fraction:
@@ -112,7 +112,7 @@ def coverage_problems(bands: list[Band], top: Fraction | None, integers: bool) -
     first_index, first = spans[0]
     if first.low != 0 or not first.low_closed:
         problems.append((first_index, "gap: no band covers 0"))
-    for (_, lower), (index, upper) in zip(spans, spans[1:]):
+    for (_, lower), (index, upper) in pairwise(spans):
         if lower.high is None:
             problems.append((index, "overlap: the band starts inside a band with no upper limit"))
             continue

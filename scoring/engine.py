@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 from math import gcd
+from typing import cast
 
 from scoring.inputs import Value, split_document, validate
 from scoring.messages import N_
-from scoring.result import (BelowThreshold, CriterionResult, CriterionZero, LineResult, NotApplicable,
-                            RulesRef, ScoreResult)
+from scoring.result import (
+    BelowThreshold,
+    CriterionResult,
+    CriterionZero,
+    LineResult,
+    NotApplicable,
+    RulesRef,
+    ScoreResult,
+)
 from scoring.ruleset import BAND_KINDS, BandsLine, BooleanLine, RuleSet
 
 
@@ -64,7 +72,7 @@ def _score(rules: RuleSet, commune_type: str, values: dict[str, Value]) -> Score
 
 
 def _boolean(line: BooleanLine, values: dict[str, Value]) -> LineResult:
-    yes = values[line.input]
+    yes = cast(bool, values[line.input])  # validated: a yes/no input is a bool
     return LineResult(
         id=line.id, label=line.label, kind=line.kind, inputs={line.input: yes}, ratio=None, value=None, unit="",
         band="yes" if yes else "no", points=line.points if yes else 0, max=line.points,
@@ -75,8 +83,11 @@ def _bands(line: BandsLine, values: dict[str, Value]) -> LineResult:
     """The measured value is kept as an exact numerator/denominator pair of integers."""
     kind = BAND_KINDS[line.kind]
     ratio: str | None = None
+    inputs: dict[str, bool | int | str]
     if line.numerator is not None:
-        part, whole = values[line.numerator], values[line.denominator]
+        # The loader requires a denominator and a scale with a numerator; validation made both counts.
+        assert line.denominator is not None and kind.scale is not None
+        part, whole = cast(int, values[line.numerator]), cast(int, values[line.denominator])
         inputs = {line.numerator: part, line.denominator: whole}
         if whole == 0:
             return _not_applicable(line, inputs)
@@ -85,6 +96,7 @@ def _bands(line: BandsLine, values: dict[str, Value]) -> LineResult:
         numerator, denominator = part * kind.scale, whole
         shown = _decimal(numerator, denominator)
     else:
+        assert line.input is not None  # the loader requires an input without a numerator
         measured = values[line.input]  # a count (int) or a percent sent as a decimal number (Fraction)
         if isinstance(measured, int):
             numerator, denominator, shown = measured, 1, str(measured)
@@ -93,7 +105,7 @@ def _bands(line: BandsLine, values: dict[str, Value]) -> LineResult:
             numerator, denominator = measured.numerator, measured.denominator
             shown = _decimal(numerator, denominator)
             inputs = {line.input: str(Decimal(numerator) / Decimal(denominator))}
-    for index, band in enumerate(line.intervals):  # the loader checked that exactly one band matches
+    for index, band in enumerate(line.intervals):  # noqa: B007 — the loader checked that exactly one band matches
         if band.contains(numerator, denominator):
             break
     return LineResult(
@@ -102,9 +114,9 @@ def _bands(line: BandsLine, values: dict[str, Value]) -> LineResult:
         provisional=band.provisional, not_applicable=None)
 
 
-def _not_applicable(line: BandsLine, inputs: dict[str, Value]) -> LineResult:
+def _not_applicable(line: BandsLine, inputs: dict[str, bool | int | str]) -> LineResult:
     rule = line.not_applicable
-    assert rule is not None  # the loader requires it on every line with a denominator
+    assert rule is not None and line.denominator is not None  # the loader requires it on every line with a denominator
     points = line.na_points
     return LineResult(
         id=line.id, label=line.label, kind=line.kind, inputs=inputs, ratio=None, value=None,

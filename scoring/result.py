@@ -11,7 +11,7 @@ are not `frozen` only because a frozen dataclass is 6× slower to build; treat r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -79,7 +79,7 @@ class BelowThreshold(_Result):
     message: str
 
 
-Reason = Annotated[Union[CriterionZero, BelowThreshold], Field(discriminator="code")]
+Reason = Annotated[CriterionZero | BelowThreshold, Field(discriminator="code")]
 
 
 class ScoreResult(_Result):

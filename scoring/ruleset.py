@@ -13,14 +13,13 @@ import json
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StringConstraints,
-                      ValidationError)
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StringConstraints, ValidationError
 
 from scoring.bands import Band, Interval, coverage_problems
 
@@ -39,6 +38,8 @@ class BandKind:
     top: Fraction | None
     integers: bool
 
+
+Location = tuple[str | int, ...]  # a path in a rule document, e.g. ("criteria", 2, "lines", 0)
 
 BAND_KINDS: dict[str, BandKind] = {
     "percent_bands": BandKind("%", 100, Fraction(100), False),
@@ -136,7 +137,7 @@ class BandsLine(_Model):
         return self.max if points == "full" else points
 
 
-Line = Annotated[Union[BooleanLine, BandsLine], Field(discriminator="kind")]
+Line = Annotated[BooleanLine | BandsLine, Field(discriminator="kind")]
 
 
 class Criterion(_Model):
@@ -207,7 +208,7 @@ def list_rules() -> list[str]:
                   if entry.name.endswith(".yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_rules(rule_id: str) -> RuleSet:
     """A packaged rule set by id (e.g. "vn-2019"), checked, loaded once."""
     if rule_id not in list_rules():
@@ -230,7 +231,8 @@ def parse_rules(data: bytes, file: str) -> RuleSet:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise RuleFileError(file, [(mark.line + 1 if mark else None, "", f"not valid YAML: {error}")]) from None
-    problems = [(line, _where(loc), message) for line, loc, message in _duplicate_keys(root)]
+    problems: list[tuple[int | None, str, str]] = [
+        (line, _where(loc), message) for line, loc, message in _duplicate_keys(root)]
     if not problems:
         rules, found = check_document(document)
         if rules is not None:
@@ -239,7 +241,7 @@ def parse_rules(data: bytes, file: str) -> RuleSet:
     raise RuleFileError(file, problems)
 
 
-def check_document(document: object) -> tuple[RuleSet | None, list[tuple[tuple, str]]]:
+def check_document(document: object) -> tuple[RuleSet | None, list[tuple[Location, str]]]:
     """Every check of a rule file on its parsed document (a file, a stored version, a spreadsheet read).
 
     Returns the rule set, or None and every problem as (location, message); the location is the
@@ -259,7 +261,7 @@ def check_document(document: object) -> tuple[RuleSet | None, list[tuple[tuple, 
 _BOUNDS = ("at_least", "above", "below", "at_most")
 
 
-def canonical_document(rules: RuleSet) -> dict:
+def canonical_document(rules: RuleSet) -> dict[str, Any]:
     """The rules' substance as plain data: what decides or explains a score, not the edition's name.
 
     `version` and `status` (the edition's name and description) are left out, fields at their
@@ -283,9 +285,9 @@ def canonical_json(rules: RuleSet) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
-def _check(rules: RuleSet) -> list[tuple[tuple, str]]:
+def _check(rules: RuleSet) -> list[tuple[Location, str]]:
     """What pydantic's types cannot say: the rule set is consistent. (location, message) pairs."""
-    problems: list[tuple[tuple, str]] = []
+    problems: list[tuple[Location, str]] = []
     for commune_type in COMMUNE_TYPES:
         if commune_type not in rules.thresholds:
             problems.append((("thresholds",), f"no threshold for commune type {commune_type!r}"))
@@ -338,9 +340,9 @@ def _check(rules: RuleSet) -> list[tuple[tuple, str]]:
     return problems
 
 
-def _check_line(rules: RuleSet, line: BooleanLine | BandsLine) -> list[tuple[tuple, str]]:
+def _check_line(rules: RuleSet, line: BooleanLine | BandsLine) -> list[tuple[Location, str]]:
     """Each kind reads the right type of indicator; bands tile the range; points are sane."""
-    problems: list[tuple[tuple, str]] = []
+    problems: list[tuple[Location, str]] = []
 
     def needs(field: str, key: str | None, types: tuple[str, ...]) -> None:
         if key is None:
@@ -388,9 +390,9 @@ def _check_line(rules: RuleSet, line: BooleanLine | BandsLine) -> list[tuple[tup
     return problems
 
 
-def _duplicate_keys(node: yaml.Node, path: tuple = ()) -> list[tuple[int, tuple, str]]:
+def _duplicate_keys(node: yaml.Node | None, path: Location = ()) -> list[tuple[int, Location, str]]:
     """YAML keeps the last of two equal keys silently; a rule file must not."""
-    found: list[tuple[int, tuple, str]] = []
+    found: list[tuple[int, Location, str]] = []
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
@@ -404,7 +406,7 @@ def _duplicate_keys(node: yaml.Node, path: tuple = ()) -> list[tuple[int, tuple,
     return found
 
 
-def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+def _line_of(node: yaml.Node | None, loc: Location) -> int | None:
     """The 1-based line of the deepest YAML node along a pydantic error location.
 
     Parts that are not in the document (a union's tag such as "boolean", a missing field) are
@@ -424,7 +426,7 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
     return line + 1
 
 
-def _where(loc: tuple) -> str:
+def _where(loc: Location) -> str:
     """criteria[2].lines[0].bands[1]"""
     text = ""
     for part in loc:

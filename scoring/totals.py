@@ -14,10 +14,11 @@ input raises exactly the ScoringInputError that `score()` raises.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field
-from functools import lru_cache
-from fractions import Fraction
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any, cast
 
 from scoring.engine import _score
 from scoring.inputs import Value, split_document, validate
@@ -25,13 +26,14 @@ from scoring.messages import N_
 from scoring.result import BelowThreshold, CriterionZero, RulesRef, ScoreResult
 from scoring.ruleset import BAND_KINDS, COMMUNE_TYPES, BandsLine, BooleanLine, RuleSet
 
+
 @dataclass(frozen=True, slots=True)
 class _Table:
     """One rule set as tuples of plain ints: what the loop below reads, nothing else."""
 
     rules: RulesRef
     checks: tuple[tuple[str, str, str | None], ...]  # (key, type, denominator) of every declared indicator
-    lines: tuple[tuple, ...]  # see _compile_line
+    lines: tuple[tuple[Any, ...], ...]  # see _compile_line
     criteria: int  # how many criteria (a line names its criterion by index)
     zero_reasons: tuple[CriterionZero, ...]  # the reason of each criterion at 0 points (frozen: shared)
     no_criterion_at_zero: bool
@@ -84,6 +86,8 @@ def score_document_totals(rules: RuleSet, document: object) -> Totals:
 def _totals(table: _Table, rules: RuleSet, commune_type: str, values: Mapping[str, Value]) -> Totals:
     points = [0] * table.criteria
     provisional: list[str] = []
+    part: Value
+    whole: Value
     for criterion, part_key, whole_key, bands, na_points, na_marked, line_id in table.lines:
         # One flat loop over tuples: this is the whole cost of a batch. A line compares part/whole
         # with the bands' tops in integers (see _compile_line); whole is 1 when nothing divides.
@@ -97,7 +101,7 @@ def _totals(table: _Table, rules: RuleSet, commune_type: str, values: Mapping[st
                     provisional.append(line_id)
                 continue
             part = values[part_key]
-        for factor, top, top_included, earned, marked in bands:
+        for factor, top, top_included, earned, marked in bands:  # noqa: B007 — the band found is used below
             measured, bound = part * factor, top * whole
             if measured < bound or (top_included and measured == bound):
                 break
@@ -138,7 +142,8 @@ def _plain_values(table: _Table, commune_type: object, indicators: Mapping[str, 
         for key, kind, denominator in table.checks:
             raw = indicators[key]
             if kind == "count":
-                if type(raw) is not int or raw < 0 or (denominator is not None and raw > indicators[denominator]):
+                if type(raw) is not int or raw < 0 \
+                        or (denominator is not None and raw > cast(int, indicators[denominator])):
                     return None
             elif kind == "bool":
                 if type(raw) is not bool:
@@ -156,7 +161,8 @@ def _plain_values(table: _Table, commune_type: object, indicators: Mapping[str, 
                 converted[key] = exact
     except (KeyError, TypeError):  # a declared key missing (so another one unknown), a bad denominator
         return None
-    return indicators if converted is None else {**indicators, **converted}
+    checked = cast("Mapping[str, Value]", indicators)  # every declared value checked above, and no other key
+    return checked if converted is None else {**checked, **converted}
 
 
 _tables: dict[int, _Table] = {}
@@ -185,7 +191,7 @@ def _compile(rules: RuleSet) -> _Table:
         no_criterion_at_zero=rules.conditions.no_criterion_at_zero, total_max=rules.total_max)
 
 
-def _compile_line(criterion: int, line: BooleanLine | BandsLine) -> tuple:
+def _compile_line(criterion: int, line: BooleanLine | BandsLine) -> tuple[Any, ...]:
     """(criterion index, part key, whole key or None, bands, points and mark when whole is 0, line id).
 
     A band is (factor, top, top included, points, provisional), in the order the bands tile the
@@ -195,7 +201,8 @@ def _compile_line(criterion: int, line: BooleanLine | BandsLine) -> tuple:
     A yes/no line is two bands: `≤ 0` (no) earns 0, anything above earns its points.
     """
     if isinstance(line, BooleanLine):
-        bands: tuple[tuple, ...] = ((1, 0, True, 0, line.provisional), (0, 1, False, line.points, line.provisional))
+        bands: tuple[tuple[Any, ...], ...] = (
+            (1, 0, True, 0, line.provisional), (0, 1, False, line.points, line.provisional))
         return (criterion, line.input, None, bands, 0, False, line.id)
     scale = BAND_KINDS[line.kind].scale if line.numerator is not None else 1
     assert scale is not None
