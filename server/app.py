@@ -33,7 +33,7 @@ from server.review import pages as review_pages
 from server.accounts.auth import SessionUserMiddleware
 from server.core.db import close_pool, open_pool
 from server.core.errors import EXCEPTION_HANDLERS
-from server.core.middleware import LanguageMiddleware, add_security_headers
+from server.core.middleware import SMALL_REPLY, LanguageMiddleware, add_security_headers
 from server.core.requests import SafeRequest, sane_static_path
 from server.core.settings import get_settings
 from server.core.templating import template_config
@@ -74,7 +74,9 @@ def create_app() -> Litestar:
             exclude=MACHINE_PATHS,
         ),
         template_config=template_config(),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        # Litestar sets up and tears down a gzip stream for every reply, even one below minimum_size:
+        # routes whose replies are always small (opt SMALL_REPLY) skip the middleware.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500, exclude_opt_key=SMALL_REPLY),
         openapi_config=OpenAPIConfig(
             title="phuhop API", version="1", path="/schema",
             render_plugins=[JsonRenderPlugin()],

@@ -158,7 +158,8 @@ class LiveServer:
     port, which is how a phone test takes the network away for real (a browser's emulated offline mode
     does not hold back its service worker's requests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str) -> None:
+        self.options = options  # more `phuhop serve` options, e.g. "--workers", "2"
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = None
@@ -173,7 +174,7 @@ class LiveServer:
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--no-migrate"],
+             "--no-migrate", *self.options],
             env=os.environ.copy(), stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30

@@ -33,6 +33,17 @@ def stored_count() -> int:
     return Submission.count().run_sync()
 
 
+def test_the_small_submission_reply_is_sent_uncompressed_and_a_page_compressed(client, world) -> None:
+    """The submission route skips the compression middleware (opt SMALL_REPLY): its ~250 bytes are not
+    worth a gzip stream; pages still go compressed."""
+    login(client, "collab_a")
+    stored = post(client, body_for("play-area"), **{"Accept-Encoding": "gzip"})
+    assert stored.status_code == 201 and "content-encoding" not in stored.headers
+    assert stored.json()["duplicate"] is False
+    page = client.get("/my/forms/commune-annual/1", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and page.headers["content-encoding"] == "gzip"
+
+
 def test_a_submission_is_stored_once_and_a_resend_is_answered_as_duplicate(client, world) -> None:
     login(client, "collab_a")
     body = body_for("play-area")

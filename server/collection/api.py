@@ -18,6 +18,7 @@ from server.accounts.auth import current_user, requires_login
 from server.collection import photos, submissions
 from server.core.errors import FieldError, InputError
 from server.core.i18n import N_
+from server.core.middleware import SMALL_REPLY
 from server.core.tables import Submission, User
 from server.review.assessments import check_area
 
@@ -48,7 +49,7 @@ class SubmissionOut(BaseModel):
 
 
 @post("/api/submissions", guards=[requires_login], summary="Submit a filled form", tags=["submissions"],
-      status_code=201)
+      status_code=201, opt={SMALL_REPLY: True})
 async def create_submission(request: Request, data: JSONBody[SubmissionIn]) -> Response[SubmissionOut]:
     user = current_user(request)
     if data.username is not None and data.username != user.username:
@@ -61,10 +62,10 @@ async def create_submission(request: Request, data: JSONBody[SubmissionIn]) -> R
             ip=request.client.host if request.client else None)
     except submissions.Forbidden as refused:
         raise PermissionDeniedException(refused.message) from refused
-    row = stored.submission
-    out = SubmissionOut(uuid=row.uuid, form_id=row.form_id, form_version=row.form_version,
-                        commune_code=stored.commune.code, commune_name=stored.commune.name, state=row.state,
-                        received_at=row.received_at, duplicate=stored.duplicate)
+    row = stored.values
+    out = SubmissionOut(uuid=row["uuid"], form_id=row["form_id"], form_version=row["form_version"],
+                        commune_code=stored.commune.code, commune_name=stored.commune.name, state=row["state"],
+                        received_at=row["received_at"], duplicate=stored.duplicate)
     return Response(out, status_code=200 if stored.duplicate else 201)
 
 
@@ -100,7 +101,7 @@ async def _own_submission(user: User, uuid: UUID) -> Submission:
 
 
 @put("/api/submissions/{uuid:uuid}/photos/{name:str}", guards=[requires_login], status_code=201,
-     summary="Send the photo of a stored submission (multipart, part `photo`)", tags=["submissions"])
+     opt={SMALL_REPLY: True}, summary="Send the photo of a stored submission (multipart, part `photo`)", tags=["submissions"])
 async def put_photo(request: Request, uuid: FromPath[UUID], name: FromPath[str]) -> Response[PhotoOut]:
     """Checked by its bytes (JPEG, PNG or WebP); the same photo again is a duplicate (200), other bytes 409."""
     user = current_user(request)

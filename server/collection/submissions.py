@@ -6,29 +6,42 @@ replayed offline queue) finds the stored row and is answered as a duplicate, nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
-
-from piccolo.utils.encoding import load_json
 
 from forms import registry as form_registry
 from forms.validate import InvalidAnswers, clean
 from server.core import audit
 from server.accounts.auth import unit_of
 from server.collection import intake
-from server.core.db import insert_row, write_atomically
+from server.core.db import insert_values, write_atomically
 from server.core.errors import FieldError, InputError
 from server.core.i18n import N_, current_language, gettext
-from server.core.tables import Period, Submission, Unit, User
+from server.core.tables import Submission, Unit, User
 
 
-@dataclass(frozen=True)
+@dataclass
 class Stored:
-    submission: Submission
+    """A stored submission: its column values (id included), or the row found for a resent UUID."""
+
+    values: dict[str, Any]
     commune: Unit
     duplicate: bool
+    _row: Submission | None = field(default=None, repr=False)
+
+    @property
+    def submission(self) -> Submission:
+        """The row as a Piccolo object, made only when asked for (photos): the API answers from `values`."""
+        if self._row is None:
+            self._row = Submission(**self.values)
+            self._row._exists_in_db = True
+        return self._row
+
+    @classmethod
+    def found(cls, row: Submission, commune: Unit) -> Stored:
+        return cls(row.to_dict(), commune, duplicate=True, _row=row)
 
 
 class Forbidden(Exception):
@@ -70,31 +83,30 @@ async def submit(user: User, *, uuid: UUID, form_id: str, form_version: int, ans
         except InvalidAnswers as invalid:
             raise InputError([FieldError(f"answers.{p.field}", p.code, p.render(gettext, current_language()))
                               for p in invalid.problems]) from invalid
-        period_id = await _period_for(commune, form_id, form_version)
-        state = await intake.state_for(user, commune, period_id)  # closing date; kept aside once approved
+        # One read: the period that takes this version, its closing date, kept aside once approved.
+        period_id, state = await intake.intake_for(user, commune, form_id, form_version)
     except InputError:
         existing = await Submission.objects().where(Submission.uuid == uuid).first()
         if existing is not None:
             return _same_or_conflict(existing, user, commune, form_id, form_version)
         raise
-    row = Submission(uuid=uuid, form_id=form_id, form_version=form_version, commune=commune.id,
-                     period=period_id, author=user.id, answers=cleaned, source=source, state=state,
-                     client_created_at=client_created_at.isoformat() if client_created_at else None)
+    values = {"uuid": uuid, "form_id": form_id, "form_version": form_version, "commune": commune.id,
+              "period": period_id, "author": user.id, "answers": cleaned, "state": state, "source": source,
+              "client_created_at": client_created_at.isoformat() if client_created_at else None,
+              "received_at": datetime.now(timezone.utc)}
     try:
         # One atomic write (on SQLite: the writer thread's next group commit), audit row included.
         [inserted, _] = await write_atomically(
-            insert_row(row),
+            insert_values(Submission, **values),
             audit.entry("submission_stored", "submission", uuid, user=user, ip=ip,
                         after={"form": form_id, "version": form_version, "commune": commune.code}))
-        row.id = inserted[0]["id"]
-        row._exists_in_db = True
     except Exception:
         # Two sends of one UUID raced: the unique index let one in; answer the other as a duplicate.
         existing = await Submission.objects().where(Submission.uuid == uuid).first()
         if existing is None:
             raise
         return _same_or_conflict(existing, user, commune, form_id, form_version)
-    return Stored(row, commune, duplicate=False)
+    return Stored({"id": inserted[0]["id"], **values}, commune, duplicate=False)
 
 
 def _same_or_conflict(existing: Submission, user: User, commune: Unit, form_id: str,
@@ -102,7 +114,7 @@ def _same_or_conflict(existing: Submission, user: User, commune: Unit, form_id: 
     if existing.author != user.id or existing.form_id != form_id or existing.form_version != form_version:
         raise InputError([FieldError("uuid", "conflict", N_("This identifier is already used by another submission."))],
                          status_code=409)
-    return Stored(existing, commune, duplicate=True)
+    return Stored.found(existing, commune)
 
 
 def _accepting_form(form_id: str, form_version: int):
@@ -112,23 +124,6 @@ def _accepting_form(form_id: str, form_version: int):
         raise InputError([FieldError("form_version" if refused.code == "retired" else "form_id", refused.code,
                                      refused.message, refused.params)],
                          detail=refused.message, status_code=422) from refused
-
-
-# Prepared once: building this query with Piccolo cost more CPU than running it.
-_OPEN_PERIODS = (f'SELECT "id", "form_versions" FROM "{Period._meta.tablename}" '
-                 'WHERE "active" = {} AND "unit_set" = {} ORDER BY "id" DESC')
-
-
-async def _period_for(commune: Unit, form_id: str, form_version: int) -> int | None:
-    """The id of the open period of the commune's registry that accepts this form version (any, if it lists none)."""
-    for period in await Period.raw(_OPEN_PERIODS, True, commune.unit_set):
-        form_versions = period["form_versions"]
-        if isinstance(form_versions, str):  # JSON text on both engines; decoded if a driver ever does it
-            form_versions = load_json(form_versions)
-        accepted = (form_versions or {}).get(form_id)
-        if not form_versions or (accepted and form_version in accepted):
-            return period["id"]
-    return None
 
 
 async def list_for(user: User, limit: int = 50, offset: int = 0, with_answers: bool = False) -> list[dict[str, Any]]:

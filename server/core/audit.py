@@ -6,7 +6,7 @@ from typing import Any
 
 from piccolo.query.methods.raw import Raw
 
-from server.core.db import insert_row
+from server.core.db import insert_values
 from server.core.tables import AuditLog, User
 
 
@@ -28,16 +28,15 @@ def entry(
     ip: str | None = None,
 ) -> Raw:
     """The INSERT of one entry, not yet run: for `db.write_atomically` with the write it describes."""
-    return insert_row(
-        AuditLog(
-            user=user.id if user else None,
-            username=user.username if user else username,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            before=before,
-            after=after,
-            reason=reason,
-            ip=ip,
-        )
+    return insert_values(
+        AuditLog,
+        user=user.id if user else None,
+        username=user.username if user else username,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=before,
+        after=after,
+        reason=reason,
+        ip=ip,
     )

@@ -1,4 +1,4 @@
-"""Per-request language choice and security headers."""
+"""Per-request language choice, security headers, and which replies are not compressed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from server.core import i18n
 
 LANGUAGE_COOKIE = "lang"
+
+# A route opt (`opt={SMALL_REPLY: True}`) for replies that are always a few hundred bytes: the
+# compression middleware skips them instead of setting up a gzip stream it will not use.
+SMALL_REPLY = "small_reply"
 
 SECURITY_HEADERS = {
     # No inline script anywhere: page data travels in <script type="application/json"> blocks.
