@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from scoring import COMMUNE_TYPE_LABELS
 from server.accounts.auth import current_user, requires_role
+from server.core.templating import render_off_loop
 from server.core.errors import InputError
 from server.core.filenames import attachment, export_name, export_stem
 from server.core.i18n import N_, gettext, use_language
@@ -225,14 +226,14 @@ async def national_list(request: Request, period_id: FromPath[int],
 @get("/review/{period_id:int}/dashboard", name="review_dashboard", guards=[reviewers], include_in_schema=False)
 async def dashboard_page(request: Request, period_id: FromPath[int],
                          area_code: Annotated[str, QueryParameter(name="area", required=False, max_length=16)] = "",
-                         ) -> Template:
+                         ) -> Response:
     user: User = current_user(request)
     period, _ = await choose_period(user, period_id)
     area = await area_for(user, period, area_code)
     board = await dashboard.build(period, area)
-    return Template("review_dashboard.html", context={"period": period, "board": board, "area": area, "states": STATES,
-                                                      "state_labels": STATE_LABELS, "user": user,
-                                                      "area_code": area_code})
+    return await render_off_loop(request, Template("review_dashboard.html", context={
+        "period": period, "board": board, "area": area, "states": STATES, "state_labels": STATE_LABELS, "user": user,
+        "area_code": area_code}))
 
 
 @get("/review/{period_id:int}/map/{fmt:str}", name="review_state_map", guards=[reviewers], include_in_schema=False)

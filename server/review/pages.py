@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, QueryParameter
@@ -19,6 +19,7 @@ from scoring import COMMUNE_TYPE_LABELS
 from server.accounts.auth import current_user, requires_role
 from server.core.errors import InputError
 from server.core.i18n import gettext, message_text
+from server.core.templating import render_off_loop
 from server.history import figures as history_figures
 from forms import registry as form_registry
 from server.review import assessments, deadlines, flags, indicators, queue, scoring_service, submission_view
@@ -113,12 +114,12 @@ async def build_queue(user: User, wanted: QueueRequest) -> tuple[Period | None, 
 
 
 @get("/review", name="review_queue", guards=[reviewers], include_in_schema=False, dependencies=QUEUE_DEPENDENCIES)
-async def review_queue(request: Request, wanted: NamedDependency[QueueRequest]) -> Template:
+async def review_queue(request: Request, wanted: NamedDependency[QueueRequest]) -> Response:
     user = current_user(request)
     period, periods, area, built = await build_queue(user, wanted)
-    return Template("review_queue.html", context={
+    return await render_off_loop(request, Template("review_queue.html", context={
         "period": period, "periods": periods, "area": area, "area_code": wanted.area_code, "queue": built,
-        "states": STATES, "state_labels": STATE_LABELS, "sorts": queue.SORTS, "user": user})
+        "states": STATES, "state_labels": STATE_LABELS, "sorts": queue.SORTS, "user": user}))
 
 
 # ---------------------------------------------------------------- one commune
@@ -165,7 +166,7 @@ def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
 
 
 async def render_review(request: Request, ctx: assessments.Context, *, errors: list[dict[str, Any]] | None = None,
-                        status: int = 200, form: dict[str, str] | None = None, done: str = "") -> Template:
+                        status: int = 200, form: dict[str, str] | None = None, done: str = "") -> Response:
     user = current_user(request)
     history = await assessments.comments_of(ctx.assessment.id)
     sent = await submission_view.period_rows(ctx.period.id, ctx.commune.id)
@@ -173,14 +174,14 @@ async def render_review(request: Request, ctx: assessments.Context, *, errors: l
     view["late"] = [{**row, "title": form_registry.get_form(row["form_id"], row["form_version"]).title}
                     for row in await indicators.after_approval(ctx.period.id, ctx.commune.id)]
     raised = await flags.for_assessment(ctx)
-    return Template("review_commune.html", status_code=status, context={
+    return await render_off_loop(request, Template("review_commune.html", status_code=status, context={
         "ctx": ctx, "period": ctx.period, "view": view, "history": history, "errors": errors or [], "form": form or {},
         "state_labels": STATE_LABELS, "action_labels": ACTION_LABELS, "done": done, "labels": indicators.indicator_labels(),
         "user": user, "forms_sent": submission_view.grouped(sent), "flags": raised,
         "flags_by_key": {key: [f for f in raised if key in f.keys] for f in raised for key in f.keys},
         "fix": request.query_params.get("fix", ""),
         "sources": submission_view.sources(sent, [row["key"] for row in view["indicator_rows"]]),
-        "past": await history_figures.commune_line(ctx.commune)})
+        "past": await history_figures.commune_line(ctx.commune)}))
 
 
 async def assessment_context(request: Request, period_id: int, code: str) -> assessments.Context:
@@ -194,13 +195,13 @@ async def assessment_context(request: Request, period_id: int, code: str) -> ass
 
 @get("/review/{period_id:int}/{code:str}", name="review_commune", guards=[reviewers], include_in_schema=False)
 async def review_commune(request: Request, period_id: FromPath[int], code: FromPath[str],
-                         done: Annotated[str, QueryParameter(required=False, max_length=20)] = "") -> Template:
+                         done: Annotated[str, QueryParameter(required=False, max_length=20)] = "") -> Response:
     ctx = await assessment_context(request, period_id, code)
     return await render_review(request, ctx, done=done)
 
 
 @post("/review/{period_id:int}/{code:str}/correct", guards=[reviewers], include_in_schema=False, status_code=303)
-async def correct_value(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Template | Redirect:
+async def correct_value(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Response | Redirect:
     ctx = await assessment_context(request, period_id, code)
     data = await form_data(request)
     try:
@@ -212,7 +213,7 @@ async def correct_value(request: Request, period_id: FromPath[int], code: FromPa
 
 
 @post("/review/{period_id:int}/{code:str}/action", guards=[reviewers], include_in_schema=False, status_code=303)
-async def act(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Template | Redirect:
+async def act(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Response | Redirect:
     ctx = await assessment_context(request, period_id, code)
     data = await form_data(request)
     user = current_user(request)
@@ -233,7 +234,7 @@ async def act(request: Request, period_id: FromPath[int], code: FromPath[str]) -
 
 
 @post("/review/{period_id:int}/{code:str}/flags", guards=[reviewers], include_in_schema=False, status_code=303)
-async def check_flag(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Template | Redirect:
+async def check_flag(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Response | Redirect:
     """A reviewer marks a plausibility flag as checked: the value is right, and says why."""
     ctx = await assessment_context(request, period_id, code)
     data = await form_data(request)
