@@ -241,3 +241,30 @@ def test_names_that_differ_only_by_their_marks_are_told_apart_when_the_row_has_t
     assert matcher.match("MINH QUÂN", "Huyện Trấn Yên").unit.code == "04531"
     held = matcher.match("Minh Quan", "Tran Yen")
     assert held.status == "ambiguous" and [c.code for c in held.candidates] == ["04525", "04531"]
+
+
+def test_where_a_syllable_puts_its_tone_does_not_matter_but_its_marks_do() -> None:
+    """"Hoà"/"Hòa", "Thuỷ"/"Thủy" and NFD text are one spelling; "Hòa" and "Hoa", "Thủy" and "Thụy" are two.
+    Namesakes that differ only by their marks (one district) are told apart by the row's marks wherever
+    it puts the tone; a row without marks is held."""
+    import unicodedata
+
+    from server.history.matching import Matcher, marked_key
+
+    assert marked_key("Xã Hoà Bình") == marked_key("xã Hòa Bình") == marked_key(unicodedata.normalize("NFD", "Hoà Bình"))
+    assert marked_key("Thuỷ Xuân") == marked_key("Thủy Xuân") != marked_key("Thụy Xuân")
+    assert marked_key("Hòa Bình") != marked_key("Hoa Bình")
+    units = [{"id": 1, "code": "15", "name": "Tỉnh Yên Bái", "kind": "province", "parent": None, "path": "/15"},
+             {"id": 2, "code": "141", "name": "Huyện Trấn Yên", "kind": "district", "parent": 1, "path": "/15/141"},
+             {"id": 3, "code": "90001", "name": "Xã Hòa Bình", "kind": "commune", "parent": 2, "path": "/15/141/90001"},
+             {"id": 4, "code": "90002", "name": "Xã Hoa Bình", "kind": "commune", "parent": 2, "path": "/15/141/90002"},
+             {"id": 5, "code": "90003", "name": "Xã Thủy Xuân", "kind": "commune", "parent": 2, "path": "/15/141/90003"},
+             {"id": 6, "code": "90004", "name": "Xã Thụy Xuân", "kind": "commune", "parent": 2, "path": "/15/141/90004"}]
+    matcher = Matcher("legacy", units)
+    for written, code in (("Xã Hoà Bình", "90001"), ("hòa bình", "90001"), (unicodedata.normalize("NFD", "Hoà Bình"), "90001"),
+                          (unicodedata.normalize("NFD", "xã Hoa Bình"), "90002"), ("Thuỷ Xuân", "90003"),
+                          ("THỦY XUÂN", "90003"), ("Thuỵ Xuân", "90004")):
+        found = matcher.match(written, "Trấn Yên")
+        assert (found.status, found.unit and found.unit.code) == ("matched", code), written
+    for written in ("Hoa Binh", "Thuy Xuan"):
+        assert matcher.match(written, "Tran Yen").status == "ambiguous"

@@ -15,7 +15,8 @@ Rules, in order:
 4. A district that the registry knows (current or former name) keeps the candidates inside it;
    one it does not know is noted, and the row is matched only if a single candidate remains.
 5. Several candidates whose names differ only by diacritics ("Minh Quán", "Minh Quân" in one
-   district): the one written exactly so, if the row has its marks.
+   district): the one written exactly so, if the row has its marks (wherever it puts a syllable's
+   tone: "Hoà" and "Hòa", "Thuỷ" and "Thủy" are one spelling; NFC or NFD alike).
 6. One candidate: matched. Several: held as ambiguous with the candidates, for a person to
    choose. None: held as unmatched.
 """
@@ -64,10 +65,25 @@ def commune_key(name: str) -> tuple[str | None, str]:
 
 
 def marked_key(name: str) -> str:
-    """The name without its type word, diacritics kept, in lower case: "Xã Minh Quán" → "minh quán"."""
+    """The name without its type word, in lower case, with its marks, each syllable's tone apart from the
+    letter it sits on: "Xã Hoà Bình" and "xã Hòa Bình" (either placement, NFC or NFD) give one key;
+    "Minh Quán" and "Minh Quân" two."""
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", name).lower()).strip()
     word, rest = _split_type(fold(text), list(COMMUNE_TYPES))
-    return text[len(text) - len(rest):] if word else text
+    if word:
+        text = text[len(text) - len(rest):]
+    return " ".join(_syllable_key(syllable) for syllable in text.split(" "))
+
+
+TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
+
+
+def _syllable_key(syllable: str) -> str:
+    """The syllable's letters with their vowel marks (â, ă, ơ …), then its tone: where a writer puts the
+    tone ("hoà" / "hòa", "thuỷ" / "thủy") makes no difference."""
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tones = "".join(ch for ch in decomposed if ch in TONE_MARKS)
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in TONE_MARKS)) + tones
 
 
 @lru_cache(maxsize=4096)
