@@ -64,6 +64,41 @@ def test_public_progress_shows_the_shares_the_targets_and_the_communes_closest(c
     assert client.get("/public/progress?area=%C2%B2").status_code == 404
 
 
+def test_the_figures_say_how_much_of_the_area_they_cover(client, bac_ninh) -> None:
+    """Only 30 of Bắc Ninh's 99 communes have a result in 2026 and a few legacy communes in 2023: the heading,
+    the chart's title, the note and the XLSX say so instead of giving the share as the province's."""
+    from server.history import figures, progress
+
+    found = run(progress.build(bac_ninh["area"]))
+    rows = {row.unit_set: row for row in found.rows}  # the latest year of each registry
+    history = run(progress.results_by_commune("2025"))
+    known = {unit_id for unit_id, years in history.items() if any(year <= 2026 for year in years)}
+    assert (rows["2025"].year, rows["2025"].known, rows["2025"].communes) == (2026, len(known), 99)
+    assert not rows["2025"].complete and not rows["legacy"].complete
+    page = text(client.get("/public/progress?area=24", headers={"Accept-Language": "en"}).text)
+    assert f"Progress toward the targets: Tỉnh Bắc Ninh (results for {len(known)} of 99 communes)" in page
+    assert "Not every list is in yet." in page
+    assert (f"2026 (2025 registry): results are known for {len(known)} of 99 communes. The others count as not "
+            "meeting the standard") in page
+    assert f"{rows['legacy'].known} of 313 communes, in 2 of 2 provinces" in page
+    book = load_workbook(io.BytesIO(client.get("/public/progress/export.xlsx?area=24").content))
+    years = list(book.worksheets[0].iter_rows(values_only=True))
+    assert "(" in years[0][0] and str(len(known)) in years[0][0]  # the title says what part it covers
+    header = years[1]
+    last = [row for row in years[2:] if row[0] == 2026][0]
+    assert last[header.index("Số xã có kết quả")] == len(known)
+
+    # The whole country with the results of one province only is not called the country's
+    row = progress.YearRow(year=2024, unit_set="legacy", communes=10_035, meeting=150, known=300, provinces=63,
+                           provinces_known=1)
+    country = progress.Progress(area=None, unit_set="legacy", rows=[row], lost=[], closest=[], targets=[],
+                                communes={"legacy": 10_035})
+    assert figures.scope_name(country) in ("Việt Nam (mới có kết quả của 1 trên 63 tỉnh, thành phố)",
+                                           "Viet Nam (results from 1 of 63 provinces)")
+    row.known, row.provinces_known = 10_035, 63
+    assert figures.scope_name(country) in ("Việt Nam", "Viet Nam") and figures.coverage_notes(country) == []
+
+
 def test_reviewers_see_which_criteria_are_short_and_own_results_win_over_an_import(client, world, bac_ninh) -> None:
     login(client, "admin")
     response = client.get("/progress?area=24&set=2025")

@@ -109,6 +109,11 @@ def check(found, generated: dict, legacy_codes: set[str], new_codes: set[str]) -
         assert row.registered == len(generated["registered"].get(("legacy", year), set()) & legacy_codes), year
         assert row.lost == losses.get(year, 0), year
         assert row.meeting_share == pytest.approx(100 * meeting[year] / len(legacy_codes))
+        known = {code for code in legacy_codes if any(y <= year for y in generated["results"]["legacy"].get(code, {}))}
+        assert row.known == len(known) and row.complete == (len(known) == len(legacy_codes)), year
+        provinces = {code: generated["communes"]["legacy"][code]["path"].split("/")[1] for code in legacy_codes}
+        assert (row.provinces_known, row.provinces) == (len({provinces[c] for c in known}),
+                                                        len(set(provinces.values()))), year
     row = rows[("2025", 2025)]
     assert row.communes == len(new_codes)
     assert row.meeting == sum(1 for code in new_codes if generated["results"]["2025"][code][2025])

@@ -70,6 +70,43 @@ def area_name(area: Unit | None) -> str:
     return area.name if area is not None else gettext(COUNTRY)
 
 
+def scope_name(found: progress.Progress) -> str:
+    """The area's name, as true as the figures: "Việt Nam" only when every province has results in the
+    latest year shown, else what part of it they cover."""
+    name, row = area_name(found.area), found.last
+    if row is None or row.complete:
+        return name
+    if row.provinces > 1 and row.provinces_known < row.provinces:
+        return gettext(N_("%(area)s (results from %(known)s of %(total)s provinces)"), area=name,
+                       known=format_number(row.provinces_known), total=format_number(row.provinces))
+    return gettext(N_("%(area)s (results for %(known)s of %(total)s communes)"), area=name,
+                   known=format_number(row.known), total=format_number(row.communes))
+
+
+def coverage_notes(found: progress.Progress) -> list[str]:
+    """What the figures leave out, per registry (its latest year): communes without any result, provinces
+    without any result or registration."""
+    notes = []
+    for unit_set in ("2025", "legacy"):
+        rows = [row for row in found.rows if row.unit_set == unit_set]
+        if not rows:
+            continue
+        row, registry = rows[-1], gettext(REGISTRY_LABELS[unit_set])
+        if not row.complete:
+            where = gettext(N_(", in %(known)s of %(total)s provinces"), known=format_number(row.provinces_known),
+                            total=format_number(row.provinces)) if row.provinces > 1 else ""
+            notes.append(gettext(N_("%(year)s (%(registry)s): results are known for %(known)s of %(total)s communes"
+                                    "%(where)s. The others count as not meeting the standard, so the share is lower "
+                                    "than the true one until every list is imported."),
+                                 year=row.year, registry=registry, known=format_number(row.known),
+                                 total=format_number(row.communes), where=where))
+        if row.registered and row.provinces > 1 and row.provinces_registered < row.provinces:
+            notes.append(gettext(N_("%(year)s (%(registry)s): registrations are recorded in %(known)s of %(total)s "
+                                    "provinces only."), year=row.year, registry=registry,
+                                 known=format_number(row.provinces_registered), total=format_number(row.provinces)))
+    return notes
+
+
 def percent(value: float | None) -> str:
     return format_percent(value, 1) if value is not None else "–"
 
@@ -100,7 +137,7 @@ def _spec(found: progress.Progress) -> chart.ProgressSpec:
                               for t in chosen)
             legend.append((colour, gettext(TARGET_LEGEND[measure], goals=goals)))
     return chart.ProgressSpec(
-        title=gettext(N_("Progress toward the targets: %(area)s"), area=area_name(found.area)),
+        title=gettext(N_("Progress toward the targets: %(area)s"), area=scope_name(found)),
         subtitle=gettext(N_("Share of communes registered and meeting the standard, by year")),
         source=gettext(SOURCE), lines=lines, targets=targets, target_legend=legend,
         percent=lambda v: format_percent(v, 0),
@@ -159,10 +196,11 @@ def year_table(found: progress.Progress) -> exports.Table:
               gettext(N_("Registered (%)")), gettext(N_("Target registered (%)")),
               gettext(N_("Meeting the standard")), gettext(N_("Meeting the standard (%)")),
               gettext(N_("Target meeting the standard (%)")), gettext(N_("Assessed that year")),
+              gettext(N_("Communes with a result")), gettext(N_("Provinces with a result")),
               gettext(N_("Lost the standard")), gettext(SUCCESSORS_LINE)]
     rows = [[row.year, gettext(REGISTRY_LABELS[row.unit_set]), row.communes, row.registered,
              _round(row.registered_share), row.target_registered, row.meeting, _round(row.meeting_share),
-             row.target_meeting, row.assessed, row.lost,
+             row.target_meeting, row.assessed, row.known, f"{row.provinces_known}/{row.provinces}", row.lost,
              "" if row.successors is None else f"{row.successors_meeting}/{row.successors}"]
             for row in found.rows]
     return exports.Table(title=gettext(N_("Progress")), header=header, rows=rows)
@@ -193,7 +231,7 @@ def workbook(found: progress.Progress, *, details: bool) -> bytes:
         year_table(found),
         notes_table(gettext(N_("Lost the standard")), found.lost, details=details),
         notes_table(gettext(N_("Closest to the standard")), found.closest, details=details),
-    ], gettext(N_("Progress toward the targets: %(area)s"), area=area_name(found.area)))
+    ], gettext(N_("Progress toward the targets: %(area)s"), area=scope_name(found)))
 
 
 def format_count(value: int | None) -> str:

@@ -64,7 +64,8 @@ async def progress_page(request: Request, area: AreaParam = "", unit_set: SetPar
     found = await figures.progress_of(place, chosen_set)
     return Template("history_progress.html", context={
         "found": found, "area": place, "unit_set": chosen_set, "query": _query(place, chosen_set), "user": user,
-        "headline": figures.headline(found), "area_name": figures.area_name(place), "public": False,
+        "headline": figures.headline(found), "area_name": figures.area_name(place),
+        "scope_name": figures.scope_name(found), "coverage": figures.coverage_notes(found), "public": False,
         "registry_labels": figures.REGISTRY_LABELS, "limit": progress.LIST_LIMIT, "base": "/progress"})
 
 

@@ -13,6 +13,9 @@ What counts (the README says the same):
   shown beside the 2025 view: how many of the area's 2025 communes had every predecessor meeting
   the standard that year (the merger rule: server/history/crosswalk.py).
 - **Lost the standard**: a result that is not recognised after a recognised one.
+- **Known**: communes with a result up to a year, and the provinces with at least one. Where some
+  are missing (a province whose past rounds are not imported yet), the pages say so: a share of the
+  country is then the share of all its communes, counting the unknown ones as not meeting it.
 - **Closest to the standard** (as of the last year): communes not meeting it whose latest result
   needs at most two criteria raised to their maximum (phuhop's own scores: every criterion at 0
   first, then the largest gaps, until the total reaches the threshold), or, for an imported result
@@ -59,6 +62,15 @@ class YearRow:
     successors_meeting: int | None = None  # … whose every predecessor met the standard that year
     target_registered: int | None = None
     target_meeting: int | None = None
+    known: int = 0  # communes with a result up to this year (the others count as not meeting the standard)
+    provinces: int = 0  # provinces the area's communes belong to
+    provinces_known: int = 0  # … of which at least one commune has a result up to this year
+    provinces_registered: int = 0  # … of which at least one commune is registered this year
+
+    @property
+    def complete(self) -> bool:
+        """Every commune of the area has a result up to this year: the share is the area's, not a part's."""
+        return self.known == self.communes
 
     def share(self, count: int | None, of: int | None = None) -> float | None:
         whole = self.communes if of is None else of
@@ -262,9 +274,14 @@ async def _series(unit_set: str, communes: dict[int, dict[str, Any]], years: lis
                   history: dict[int, dict[int, Result]], registered: dict[int, set[int]],
                   goals: list[Target]) -> tuple[list[YearRow], list[CommuneNote], list[CommuneNote],
                                                  dict[int, dict[int, bool | None]]]:
-    rows = {year: YearRow(year=year, unit_set=unit_set, communes=len(communes)) for year in years}
+    province_of = {unit_id: unit["path"].strip("/").split("/")[0] for unit_id, unit in communes.items()}
+    provinces = len(set(province_of.values()))
+    rows = {year: YearRow(year=year, unit_set=unit_set, communes=len(communes), provinces=provinces) for year in years}
+    known_in: dict[int, set[str]] = defaultdict(set)
     for year, row in rows.items():
-        row.registered = len(registered.get(year, set()) & communes.keys())
+        inside = registered.get(year, set()) & communes.keys()
+        row.registered = len(inside)
+        row.provinces_registered = len({province_of[unit_id] for unit_id in inside})
         row.target_registered = next((g.percent for g in goals if g.measure == "registered" and g.year == year), None)
         row.target_meeting = next((g.percent for g in goals if g.measure == "meeting" and g.year == year), None)
     statuses: dict[int, dict[int, bool | None]] = {}
@@ -276,6 +293,9 @@ async def _series(unit_set: str, communes: dict[int, dict[str, Any]], years: lis
         status = status_by_year(own, years)
         statuses[unit_id] = status
         for year in years:
+            if status[year] is not None:
+                rows[year].known += 1
+                known_in[year].add(province_of[unit_id])
             if status[year]:
                 rows[year].meeting += 1
             if year in own:
@@ -287,6 +307,8 @@ async def _series(unit_set: str, communes: dict[int, dict[str, Any]], years: lis
         if last_year is not None and status.get(last_year) is False:
             latest = own[max(y for y in own if y <= last_year)]
             failing.append((unit, latest))
+    for year, row in rows.items():
+        row.provinces_known = len(known_in[year])
     shorts = await _criteria_short([r.score_id for _, r in failing if r.score_id is not None])
     closest: list[CommuneNote] = []
     for unit, result in failing:

@@ -42,7 +42,8 @@ async def public_progress(area: AreaParam = "") -> Template:
         .order_by(Unit.name).run()
     return Template("history_progress.html", context={
         "found": found, "area": place, "unit_set": "2025", "query": f"?area={place.code}" if place else "",
-        "headline": figures.headline(found), "area_name": figures.area_name(place), "public": True,
+        "headline": figures.headline(found), "area_name": figures.area_name(place),
+        "scope_name": figures.scope_name(found), "coverage": figures.coverage_notes(found), "public": True,
         "provinces": provinces, "registry_labels": figures.REGISTRY_LABELS, "limit": progress.LIST_LIMIT,
         "base": "/public/progress"})
 
