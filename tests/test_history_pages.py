@@ -225,6 +225,12 @@ def test_registration_by_the_collaborator_the_reviewer_and_the_follow_up_list(cl
     log = text(client.get("/admin/audit").text)  # the log in people's words, the commune by its name
     assert "Ghi nhận đăng ký" in log and "Rút đăng ký" in log and "Xã xin rút" in log
     assert f"Đăng ký của Phường Ba Đình năm {today.year}" in log and "registration_" not in log
+    # the country: each province's share, the country's, and how many provinces have any registration recorded
+    provinces = Unit.count().where((Unit.unit_set == "2025") & (Unit.level == 1)).run_sync()
+    communes = Unit.count().where((Unit.unit_set == "2025") & (Unit.kind == "commune")).run_sync()
+    country = text(client.get(f"/registration?year={today.year}&set=2025").text)
+    assert f"Cả nước 0 % 0 {communes}" in country
+    assert f"Mới ghi nhận đăng ký ở 0 trên {provinces} tỉnh, thành phố" in country
     client.cookies.clear()
     login(client, "reviewer_x")
     for bad in ({**data, "date": "31/02/2026"}, {**data, "year": "²"}, {**data, "year": "2024"},
