@@ -88,6 +88,12 @@ def test_the_figures_say_how_much_of_the_area_they_cover(client, bac_ninh) -> No
     last = [row for row in years[2:] if row[0] == 2026][0]
     assert last[header.index("Số xã có kết quả")] == len(known)
 
+    # The country, in a registry that holds a few of its 34 provinces, is not called "Việt Nam" alone
+    provinces = Unit.count().where((Unit.unit_set == "2025") & (Unit.level == 1)).run_sync()
+    country_page = text(client.get("/public/progress").text)
+    assert re.search(r"Tiến độ thực hiện mục tiêu: Việt Nam \(mới có kết quả của \d+ trên 34 tỉnh, thành phố\)",
+                     country_page), country_page[:600]
+    assert provinces < 34 and "Chưa nhập đủ danh sách của mọi nơi." in country_page
     # The whole country with the results of one province only is not called the country's
     row = progress.YearRow(year=2024, unit_set="legacy", communes=10_035, meeting=150, known=300, provinces=63,
                            provinces_known=1)

@@ -92,7 +92,11 @@ def coverage_notes(found: progress.Progress) -> list[str]:
         if not rows:
             continue
         row, registry = rows[-1], gettext(REGISTRY_LABELS[unit_set])
-        if not row.complete:
+        if row.known == row.communes and not row.complete:
+            notes.append(gettext(N_("%(year)s (%(registry)s): the registry holds %(known)s of the country's %(total)s "
+                                    "provinces: these figures are theirs only."), year=row.year, registry=registry,
+                                 known=format_number(row.provinces_known), total=format_number(row.provinces)))
+        elif not row.complete:
             where = gettext(N_(", in %(known)s of %(total)s provinces"), known=format_number(row.provinces_known),
                             total=format_number(row.provinces)) if row.provinces > 1 else ""
             notes.append(gettext(N_("%(year)s (%(registry)s): results are known for %(known)s of %(total)s communes"

@@ -32,6 +32,7 @@ from scoring import UnknownRulesError, load_rules
 from server.core.tables import CertificationList, Period, Registration, Score, Unit, UnitLink
 from server.history.targets import Target, targets
 from server.maps import results as public_results
+from server.registry.units import source_provinces
 
 CLOSE_CRITERIA = 2
 CLOSE_POINTS = 50
@@ -69,8 +70,9 @@ class YearRow:
 
     @property
     def complete(self) -> bool:
-        """Every commune of the area has a result up to this year: the share is the area's, not a part's."""
-        return self.known == self.communes
+        """Every commune of the area has a result up to this year, and the registry holds the whole area
+        (the country: every province): the share is the area's, not a part's."""
+        return self.known == self.communes and self.provinces_known == self.provinces
 
     def share(self, count: int | None, of: int | None = None) -> float | None:
         whole = self.communes if of is None else of
@@ -272,10 +274,12 @@ def _note(unit: dict[str, Any], unit_set: str, year: int, **extra: Any) -> Commu
 
 async def _series(unit_set: str, communes: dict[int, dict[str, Any]], years: list[int],
                   history: dict[int, dict[int, Result]], registered: dict[int, set[int]],
-                  goals: list[Target]) -> tuple[list[YearRow], list[CommuneNote], list[CommuneNote],
-                                                 dict[int, dict[int, bool | None]]]:
+                  goals: list[Target], country: int = 0) -> tuple[list[YearRow], list[CommuneNote],
+                                                                  list[CommuneNote], dict[int, dict[int, bool | None]]]:
+    """`country`: the country's provinces in this registry (0 for an area): where the registry holds fewer
+    (the demo's one province), the country's figures cover only those."""
     province_of = {unit_id: unit["path"].strip("/").split("/")[0] for unit_id, unit in communes.items()}
-    provinces = len(set(province_of.values()))
+    provinces = max(len(set(province_of.values())), country)
     rows = {year: YearRow(year=year, unit_set=unit_set, communes=len(communes), provinces=provinces) for year in years}
     known_in: dict[int, set[str]] = defaultdict(set)
     for year, row in rows.items():
@@ -349,7 +353,8 @@ async def build(area: Unit | None, unit_set: str = "2025") -> Progress:
         years = sorted({year for own in history.values() for year in own} | set(registered))
         if not communes:
             continue
-        rows, lost, near, statuses = await _series(current, communes, years, history, registered, goals)
+        country = len(source_provinces(current)) if area is None else 0
+        rows, lost, near, statuses = await _series(current, communes, years, history, registered, goals, country)
         all_rows += rows
         all_lost += lost
         nearest[current] = near
