@@ -69,6 +69,16 @@ def _height(text: str, points: float) -> float:
     return (text.count("\n") + 1) * points * 1.35 / 72 if text else 0.0
 
 
+def _legend_rows(lines: list[int], columns: int) -> list[int]:
+    """The lines of text in each row of a legend, filled column by column as matplotlib does (its first
+    columns take one entry more when the entries do not divide evenly)."""
+    rows, larger = divmod(len(lines), columns)
+    sizes = [rows + 1] * larger + [rows] * (columns - larger)
+    starts = [sum(sizes[:column]) for column in range(columns)]
+    return [max(lines[starts[column] + row] for column in range(columns) if row < sizes[column])
+            for row in range(max(sizes, default=0))]
+
+
 def draw(spec: ProgressSpec, layout: str = "phone") -> Figure:
     width, _ = LAYOUTS[layout]
     phone = layout == "phone"
@@ -82,8 +92,7 @@ def draw(spec: ProgressSpec, layout: str = "phone") -> Figure:
     for colour, label in spec.target_legend:
         entries.append((label, Line2D([], [], color=colour, marker="D", markersize=8, linestyle="none")))
     legend_labels = [_wrap(label, chars // columns - (7 if phone else 10)) for label, _ in entries]
-    legend_rows = [max(label.count("\n") + 1 for label in legend_labels[i:i + columns])
-                   for i in range(0, len(legend_labels), columns)]
+    legend_rows = _legend_rows([label.count("\n") + 1 for label in legend_labels], columns)
     legend_height = sum(legend_rows) * SMALLEST_POINTS * 1.45 / 72 + (0.1 if legend_rows else 0)
     top_height = 0.12 + _height(title, TITLE_POINTS) + 0.06 + _height(subtitle, SMALLEST_POINTS) + 0.35
     bottom_height = 0.45 + legend_height + 0.1 + _height(source, SMALLEST_POINTS) + 0.1

@@ -92,7 +92,8 @@ def coverage_notes(found: progress.Progress) -> list[str]:
         if not rows:
             continue
         row, registry = rows[-1], gettext(REGISTRY_LABELS[unit_set])
-        if row.known == row.communes and not row.complete:
+        partial_registry = row.known == row.communes and not row.complete  # all the registry holds: part of the country
+        if partial_registry:
             notes.append(gettext(N_("%(year)s (%(registry)s): the registry holds %(known)s of the country's %(total)s "
                                     "provinces: these figures are theirs only."), year=row.year, registry=registry,
                                  known=format_number(row.provinces_known), total=format_number(row.provinces)))
@@ -104,7 +105,8 @@ def coverage_notes(found: progress.Progress) -> list[str]:
                                     "than the true one until every list is imported."),
                                  year=row.year, registry=registry, known=format_number(row.known),
                                  total=format_number(row.communes), where=where))
-        if row.registered and row.provinces > 1 and row.provinces_registered < row.provinces:
+        if row.registered and row.provinces > 1 and row.provinces_registered < row.provinces \
+                and not (partial_registry and row.provinces_registered == row.provinces_known):
             notes.append(gettext(N_("%(year)s (%(registry)s): registrations are recorded in %(known)s of %(total)s "
                                     "provinces only."), year=row.year, registry=registry,
                                  known=format_number(row.provinces_registered), total=format_number(row.provinces)))
