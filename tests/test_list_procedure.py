@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from datetime import timedelta
 
 import list_steps
 from conftest import csrf_header, login
@@ -121,6 +122,25 @@ def test_no_final_inside_the_comment_period_without_an_override_and_its_reason(c
     assert 'id="early"' in client.get(url).text and reason in client.get(url).text
     public = client.get(f"/public/{period.id}/lists/{row.id}").text
     assert reason in public and "15/QĐ-UBND" in public
+
+
+def test_a_posting_has_dates_it_can_really_have_and_the_public_list_shows_them(client, world) -> None:
+    """01/01/0001 would skip the posting step; 9999 or a year-long period is a typing mistake."""
+    period = world["period"]
+    _approve_both(client, world)
+    url = _new_list(client, world)
+    for start, end, field, words in [("0001-01-01", "0001-01-02", "comment_from", "trước kỳ đánh giá"),
+                                     ("9999-12-01", "9999-12-31", "comment_from", "phải bắt đầu chậm nhất"),
+                                     (today().isoformat(), "9999-12-31", "comment_to", "dài hơn 90 ngày")]:
+        refused = list_steps.post(client, url, start=start, end=end)
+        assert refused.status_code == 422 and field in refused.text and words in refused.text, (start, refused.text)
+    assert asyncio.run(CertificationList.select(CertificationList.state).where(
+        CertificationList.id == int(url.rsplit("/", 1)[1])).first().run())["state"] == "draft"
+    assert list_steps.post(client, url).status_code == 303  # a posting done at the office 30 to 16 days ago
+    assert list_steps.finalise(client, url).status_code == 303
+    public = client.get(f"/public/{period.id}/lists/{url.rsplit('/', 1)[1]}").text
+    start, end = (today() - timedelta(days=30)), (today() - timedelta(days=16))
+    assert f"Đã niêm yết công khai để lấy ý kiến từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}." in public
 
 
 def test_final_needs_the_signed_decision_and_a_real_pdf(client, world) -> None:

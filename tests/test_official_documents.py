@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from datetime import date, timedelta
 
 import list_steps
 from conftest import login
@@ -151,3 +152,35 @@ def test_one_assessment_record_per_commune_with_every_criterion_line_and_provisi
     client.cookies.clear()
     login(client, "reviewer_y")
     assert client.get(f"/review/lists/{row.id}/documents/records.docx").status_code == 403
+
+
+def test_a_draft_decision_has_the_right_symbol_and_a_place_for_its_number(client, world) -> None:
+    """Before it is signed: "Số:      /QĐ-UBND" (the U of "Ủy" loses its marks) and "số ……/QĐ-UBND" in the annex."""
+    from test_list_procedure import _approve_both, _new_list
+
+    _approve_both(client, world)
+    url = _new_list(client, world)
+    texts = _decree30_parts(_open(client, f"{url}/documents/decision.docx"),
+                            issuer="ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI", kind="QUYẾT ĐỊNH")
+    assert not any("ỦBND" in t for t in texts)
+    assert any(t.startswith("Số:") and t.endswith(" /QĐ-UBND") for t in texts)
+    assert any("Kèm theo Quyết định số ……/QĐ-UBND của Chủ tịch" in t for t in texts)
+
+
+def test_a_list_made_final_early_says_so_in_its_submission(client, world) -> None:
+    """The tờ trình of a list made final inside its comment period does not claim the posting was over."""
+    from test_list_procedure import _approve_both, _new_list
+
+    from server.review.deadlines import today
+
+    _approve_both(client, world)
+    url = _new_list(client, world)
+    end = (today() + timedelta(days=14)).isoformat()
+    assert list_steps.post(client, url, start=today().isoformat(), end=end).status_code == 303
+    while_posted = _open(client, f"{url}/documents/submission.docx")
+    assert any("chưa hết thời gian lấy ý kiến" in p.text for p in while_posted.paragraphs)
+    reason = "UBND tỉnh họp phiên cuối năm, cần ký trước ngày nghỉ lễ"
+    assert list_steps.finalise(client, url, day=today().isoformat(), early="1", reason=reason).status_code == 303
+    texts = [p.text for p in _open(client, f"{url}/documents/submission.docx").paragraphs]
+    said = next(t for t in texts if "niêm yết công khai" in t)
+    assert f"dự kiến đến hết ngày {date.fromisoformat(end):%d/%m/%Y}" in said and reason in said

@@ -37,6 +37,8 @@ class PublicList:
     decision_date: str | None = None    # required have none: no page may then say the list was signed)
     decision_signer: str | None = None
     early_reason: str | None = None  # made final before the end of its comment period, and why
+    comment_from: str | None = None  # the public comment period the list went through
+    comment_to: str | None = None
 
 
 @dataclass
@@ -111,7 +113,7 @@ async def final_lists(period_id: int) -> list[PublicList]:
 
 
 DECISION = (CertificationList.decision_number, CertificationList.decision_date, CertificationList.decision_signer,
-            CertificationList.early_reason)
+            CertificationList.early_reason, CertificationList.comment_from, CertificationList.comment_to)
 
 
 async def public_list(period_id: int, list_id: int) -> PublicList | None:

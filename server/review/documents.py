@@ -13,6 +13,7 @@ number, date and signer were recorded; a document of a list that is not final is
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -83,6 +84,7 @@ class Paper:
 
 PREFIXES = ("Thành phố ", "Tỉnh ", "Thị xã ", "Huyện ", "Quận ", "Thành Phố ")
 BLANK = "      "
+DOTS = "……"  # a number to write in, inside a sentence (where spaces would close up)
 
 
 def place_name(area: Unit) -> str:
@@ -111,7 +113,12 @@ def default_body(area: Unit) -> str:
 
 def symbol(body: str) -> str:
     """"Sở Y tế" → "SYT": the initials an office uses in the symbol of its documents."""
-    return "".join(word[0] for word in re.split(r"[\s\-–]+", body) if word and word[0].isalpha()).upper()
+    return "".join(_initial(word) for word in re.split(r"[\s\-–]+", body) if word and word[0].isalpha()).upper()
+
+
+def _initial(word: str) -> str:
+    """A word's first letter without its tone or vowel marks ("Ủy" → "U", as in UBND); Đ stays Đ (SLĐTBXH)."""
+    return unicodedata.normalize("NFD", word[0])[0]
 
 
 def vn_date(day: date | None, place: str, year: int | None = None) -> str:
@@ -250,10 +257,18 @@ def _comment_period(source: Source) -> str:
     row = source.row
     if not row.comment_from:
         return gettext(N_("The list has not been posted for public comment yet."))
+    counts = {"start": _short(row.comment_from), "end": _short(row.comment_to),
+              "count": format_number(source.comments), "answered": format_number(source.comments - source.unanswered)}
+    if row.early_reason:  # made final before the end: the document says so, and why
+        return gettext(N_("The list was posted publicly for comment from %(start)s, for a period planned to end on "
+                          "%(end)s; it is proposed before that day for this reason: %(reason)s. %(count)s comments "
+                          "were received and %(answered)s of them were answered."), reason=row.early_reason, **counts)
+    if not source.final and deadlines.today() <= date.fromisoformat(row.comment_to):
+        return gettext(N_("The list is posted publicly for comment from %(start)s to %(end)s (the period has not "
+                          "ended yet); so far %(count)s comments were received and %(answered)s of them were "
+                          "answered."), **counts)
     return gettext(N_("The list was posted publicly for comment from %(start)s to %(end)s; %(count)s comments were "
-                      "received and %(answered)s of them were answered."),
-                   start=_short(row.comment_from), end=_short(row.comment_to), count=format_number(source.comments),
-                   answered=format_number(source.comments - source.unanswered))
+                      "received and %(answered)s of them were answered."), **counts)
 
 
 def _short(value: str | None) -> str:
@@ -345,7 +360,7 @@ def decision(source: Source) -> Paper:
     ]
     when = gettext(N_("of %(date)s"), date=signed_on.strftime("%d/%m/%Y")) if signed_on else ""
     attached = gettext(N_("(Attached to Decision No. %(number)s %(date)s of the Chairman of the %(committee)s)"),
-                       number=numbered, date=when, committee=area_committee)
+                       number=number or f"{DOTS}/QĐ-{head['_symbol']}", date=when, committee=area_committee)
     annex = _annex(gettext(N_("List of communes, wards and townships recognised as fit for children in %(year)s"),
                            year=year), " ".join(attached.split()), source.certified)
     return Paper(

@@ -9,7 +9,7 @@ listed assessments to "posted"; finalising moves them to "recognised" or "not_re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -192,6 +192,7 @@ async def post(row: CertificationList, user: User, comment_from: str, comment_to
     start, end = _parse_date("comment_from", comment_from), _parse_date("comment_to", comment_to)
     if end < start:
         raise invalid("comment_to", "before_start", N_("The end of the comment period must not be before its start."))
+    await _check_comment_period(row, start, end)
     await _refuse_if_stale(row, LISTABLE)
     communes = [e["commune"] for e in await CertificationEntry.select(CertificationEntry.commune).where(
         CertificationEntry.certification_list == row.id).run()]
@@ -208,6 +209,31 @@ async def post(row: CertificationList, user: User, comment_from: str, comment_to
                            after={"state": "posted", "comment_from": start.isoformat(), "comment_to": end.isoformat(),
                                   "communes": len(communes)})
     row.state, row.comment_from, row.comment_to = "posted", start.isoformat(), end.isoformat()
+
+
+POSTING_AHEAD_DAYS = 60  # a posting can be planned this far ahead
+POSTING_LONGEST_DAYS = 90  # a comment period longer than this is a typing mistake, not a procedure
+
+
+async def _check_comment_period(row: CertificationList, start: date, end: date) -> None:
+    """Dates a posting can really have: within the period's assessment (not 01/01/0001, which would skip the
+    posting step) and not absurdly far ahead or long. A past start records a posting already done at the office;
+    the dates are shown on the public list."""
+    period = await Period.select(Period.year, Period.opens_on).where(Period.id == row.period).first().run()
+    earliest = date.fromisoformat(period["opens_on"]) if period and period["opens_on"] else \
+        date(period["year"] if period else start.year, 1, 1)
+    if start < earliest:
+        raise invalid("comment_from", "before_period", N_(
+            "The comment period cannot start before the assessment period (%(date)s)."),
+            date=format_date(earliest.isoformat()))
+    latest = deadlines.today() + timedelta(days=POSTING_AHEAD_DAYS)
+    if start > latest:
+        raise invalid("comment_from", "too_far", N_("The comment period must start by %(date)s (at most %(days)s days "
+                                                    "from today)."), date=format_date(latest.isoformat()),
+                      days=format_number(POSTING_AHEAD_DAYS))
+    if (end - start).days > POSTING_LONGEST_DAYS:
+        raise invalid("comment_to", "too_long", N_("A comment period of more than %(days)s days is not expected: check "
+                                                   "the end date."), days=format_number(POSTING_LONGEST_DAYS))
 
 
 def early_reason(row: CertificationList, early: bool, reason: str | None) -> str | None:
