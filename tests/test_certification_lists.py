@@ -66,8 +66,21 @@ def test_a_final_list_never_changes_and_a_correction_is_a_new_revision(client, w
 
     # A mistake found after the decision: reopen (logged), correct, approve again, make revision 2.
     url = f"/api/review/assessments/{period.id}/{commune.code}"
+    page = client.get(f"/review/{period.id}/{commune.code}").text  # before reopening: what a reopen cannot undo
+    assert "Theo Quyết định số 15/QĐ-UBND" in page and "Mở lại hồ sơ không làm thay đổi quyết định đã ký" in page
     reopened = client.post(f"{url}/actions", headers=csrf_header(client),
                            json={"action": "reopen", "comment": "Khiếu nại sau niêm yết", "version": recognised["version"]}).json()
+    # Reopened: its state is "under review" again while the signed decision still stands, and every view says both.
+    result = "được công nhận" if recognised["state"] == "recognised" else "chưa được công nhận"
+    page = client.get(f"/review/{period.id}/{commune.code}").text
+    assert f"(danh sách lần 1), xã {result} phù hợp với trẻ em. Sau đó hồ sơ đã được mở lại" in page
+    board = client.get(f"/review/{period.id}/dashboard").text
+    assert 'id="reopened"' in board and commune.name in board.split('id="reopened"')[1]
+    client.cookies.clear()
+    login(client, "collab_a")
+    assert "Sau đó hồ sơ đã được mở lại" in client.get("/my").text
+    client.cookies.clear()
+    login(client, "reviewer_x")
     corrected = client.post(f"{url}/corrections", headers=csrf_header(client),
                             json={"indicator": "c1_budget_allocated", "value": True, "reason": "Có quyết định cấp kinh phí",
                                   "version": reopened["version"]}).json()

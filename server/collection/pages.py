@@ -21,7 +21,7 @@ from server.collection import submissions
 from server.collection.offline import forms_for, versioned
 from server.core import i18n
 from server.core.tables import Assessment, ReviewComment, User
-from server.review import assessments
+from server.review import assessments, lists
 from server.review.states import STATE_LABELS
 
 CLIENT_MESSAGES = {
@@ -102,7 +102,9 @@ async def assessment_status(user: User) -> dict[str, Any] | None:
             ReviewComment.text, ReviewComment.created_at, ReviewComment.author.display_name.as_alias("author"),
         ).where((ReviewComment.assessment == row.id) & (ReviewComment.action == "return")).order_by(
             ReviewComment.id, ascending=False).first()
-    return {"period": period, "state": state, "label": STATE_LABELS[state], "returned": returned}
+    decided = await lists.decision_note(period.id, commune.id, state) if row is not None and state not in (
+        "recognised", "not_recognised") else None  # reopened after the signed decision: both are true
+    return {"period": period, "state": state, "label": STATE_LABELS[state], "returned": returned, "decided": decided}
 
 
 @get("/my", name="my", guards=[requires_login], include_in_schema=False)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from server.review.queue import area_rows
+from server.core.tables import CertificationEntry, Period, Unit
+from server.review.collation import sort_key
+from server.review.queue import QueueRow, area_rows
 from server.review.states import STATES
-from server.core.tables import Period, Unit
+
+FINAL_STATES = ("recognised", "not_recognised")
 
 
 @dataclass
@@ -37,6 +40,9 @@ class Dashboard:
     previous: Period | None
     total: AreaStats
     parts: list[AreaStats]
+    # Communes a signed decision of this period named, reopened since: the counts above follow their state
+    # now, the decision (and the public list) still stands.
+    reopened: list[QueueRow] = field(default_factory=list)
 
 
 async def previous_period(period: Period) -> Period | None:
@@ -65,7 +71,13 @@ async def build(period: Period, area: Unit | None) -> Dashboard:
             if previous is not None:
                 stats.previous_communes = (stats.previous_communes or 0) + 1
                 stats.previous_recognised = (stats.previous_recognised or 0) + (before.get(row.commune_id) == "recognised")
-    return Dashboard(period=period, previous=previous, total=total, parts=[parts[path] for path, _ in children])
+    decided = {entry["commune"] for entry in await CertificationEntry.select(CertificationEntry.commune).where(
+        (CertificationEntry.certification_list.period == period.id)
+        & (CertificationEntry.certification_list.state == "final")).run()}
+    reopened = sorted((row for row in rows if row.commune_id in decided and row.state not in FINAL_STATES),
+                      key=lambda row: sort_key(row.name))
+    return Dashboard(period=period, previous=previous, total=total, parts=[parts[path] for path, _ in children],
+                     reopened=reopened)
 
 
 async def _children(period: Period, area: Unit | None) -> list[tuple[str, str]]:

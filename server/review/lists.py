@@ -211,6 +211,35 @@ async def post(row: CertificationList, user: User, comment_from: str, comment_to
     row.state, row.comment_from, row.comment_to = "posted", start.isoformat(), end.isoformat()
 
 
+async def decision_note(period_id: int, commune_id: int, state: str) -> str | None:
+    """What the latest final list of the period says of a commune, and that a reopen cannot undo it.
+
+    A commune reopened after the signed decision is "under review" again, while the decision (and the public
+    list) still say it is recognised: reviewers and the commune are told both, in one sentence each.
+    """
+    entry = await CertificationEntry.select(
+        CertificationEntry.certified, CertificationEntry.certification_list.revision.as_alias("revision"),
+        CertificationEntry.certification_list.decision_number.as_alias("number"),
+        CertificationEntry.certification_list.decision_date.as_alias("day"),
+    ).where((CertificationEntry.commune == commune_id) & (CertificationEntry.certification_list.period == period_id)
+            & (CertificationEntry.certification_list.state == "final")).order_by(
+        CertificationEntry.certification_list.finalized_at, ascending=False).first().run()
+    if entry is None:
+        return None
+    result = gettext(N_("is recognised as fit for children") if entry["certified"] else
+                     N_("is not recognised as fit for children"))
+    said = gettext(N_("Under Decision No. %(number)s of %(date)s (the list's revision %(revision)s), this commune "
+                      "%(result)s."), number=entry["number"], date=format_date(entry["day"]),
+                   revision=format_number(entry["revision"]), result=result) if entry["number"] else \
+        gettext(N_("Under the final list (revision %(revision)s), this commune %(result)s."),
+                revision=format_number(entry["revision"]), result=result)
+    if state in ("recognised", "not_recognised"):
+        return said + " " + gettext(N_("Reopening the assessment does not change the signed decision: a new result "
+                                       "counts only once a new revision of the list is made final."))
+    return said + " " + gettext(N_("The assessment was reopened after that; the decision stays in force until a new "
+                                   "revision of the list is made final."))
+
+
 POSTING_AHEAD_DAYS = 60  # a posting can be planned this far ahead
 POSTING_LONGEST_DAYS = 90  # a comment period longer than this is a typing mistake, not a procedure
 

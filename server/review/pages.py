@@ -22,7 +22,7 @@ from server.core.i18n import gettext, message_text
 from server.core.templating import render_off_loop
 from server.history import figures as history_figures
 from forms import registry as form_registry
-from server.review import assessments, deadlines, flags, indicators, queue, scoring_service, submission_view
+from server.review import assessments, deadlines, flags, indicators, lists, queue, scoring_service, submission_view
 from server.review.missing import what_is_missing
 from server.review.states import ACTION_LABELS, FROZEN, STATE_LABELS, STATES, allowed_actions
 from server.core.tables import Period, Unit, User
@@ -181,7 +181,8 @@ async def render_review(request: Request, ctx: assessments.Context, *, errors: l
         "flags_by_key": {key: [f for f in raised if key in f.keys] for f in raised for key in f.keys},
         "fix": request.query_params.get("fix", ""),
         "sources": submission_view.sources(sent, [row["key"] for row in view["indicator_rows"]]),
-        "past": await history_figures.commune_line(ctx.commune)}))
+        "past": await history_figures.commune_line(ctx.commune),
+        "decided": await lists.decision_note(ctx.period.id, ctx.commune.id, ctx.state)}))
 
 
 async def assessment_context(request: Request, period_id: int, code: str) -> assessments.Context:
