@@ -168,3 +168,37 @@ def test_the_closing_date_holds_for_collaborators_and_a_reviewer_can_extend_it(c
     client.cookies.clear()
     login(client, "collab_b")
     assert _send(client, ANNUAL).status_code == 422
+
+
+def test_a_form_that_arrives_while_the_reviewer_reads_the_page_holds_the_approval(client, world) -> None:
+    """The approval counts only what the reviewer saw: a newer form makes it wait (409) until the page is reloaded."""
+    import re
+
+    period, commune = world["period"], world["commune_a"]
+    login(client, "collab_a")
+    submit_forms(client)
+    send_for_review(client)
+    client.cookies.clear()
+    login(client, "reviewer_x")
+    page_url = f"/review/{period.id}/{commune.code}"
+    page = client.get(page_url).text
+    seen = re.search(r'name="seen_submission" value="(\d+)"', page).group(1)
+    version = re.search(r'id="action-approve">.*?name="version" value="(\d+)"', page, re.S).group(1)
+    client.cookies.clear()
+    login(client, "collab_a")
+    assert _send(client, _worse_year()).status_code == 201  # while the reviewer reads
+    client.cookies.clear()
+    login(client, "reviewer_x")
+    held = client.post(f"{page_url}/action", headers=csrf_header(client), follow_redirects=False,
+                       data={"action": "approve", "version": version, "seen_submission": seen})
+    assert held.status_code == 409 and "gửi thêm phiếu sau khi bạn mở trang này" in held.text
+    url = f"/api/review/assessments/{period.id}/{commune.code}"
+    now = client.get(url).json()
+    assert now["state"] == "submitted" and now["values"]["c3_abused_children"] == 2
+    by_api = client.post(f"{url}/actions", headers=csrf_header(client),
+                         json={"action": "approve", "version": now["version"], "seen_submission": int(seen)})
+    assert by_api.status_code == 409
+    approved = client.post(f"{url}/actions", headers=csrf_header(client),
+                           json={"action": "approve", "version": now["version"],
+                                 "seen_submission": now["last_submission"]})
+    assert approved.status_code == 200 and approved.json()["values"]["c3_abused_children"] == 2

@@ -64,6 +64,7 @@ class AssessmentOut(BaseModel):
     reasons: list[str] = Field(description="Why it is not certifiable, translated.")
     problems: list[str] = Field(description="Why it cannot be scored, translated.")
     stored_score_id: int | None
+    last_submission: int = Field(default=0, description="The newest submission counted (send it back as seen_submission).")
     rules: dict[str, str] | None = Field(description="Rule file of the stored score: id, version, sha256.")
     corrections: list[CorrectionOut]
 
@@ -80,6 +81,9 @@ class ActionIn(BaseModel):
     action: Literal["send", "start_review", "return", "approve", "reopen"]
     comment: str = Field(default="", max_length=4000)
     version: int
+    seen_submission: int | None = Field(default=None, ge=0, le=2**62, description=(
+        "The assessment's last_submission when the reviewer looked at it: an approval after newer forms "
+        "arrived is refused with 409."))
 
 
 def _out(ctx: assessments.Context) -> AssessmentOut:
@@ -97,7 +101,7 @@ def _out(ctx: assessments.Context) -> AssessmentOut:
         certified=result["certified"] if result else None,
         provisional=bool(result and (result["provisional"] or result["threshold_provisional"])),
         reasons=reasons, problems=[indicators.problem_text(p) for p in computed.problems],
-        stored_score_id=stored.id if stored else None,
+        stored_score_id=stored.id if stored else None, last_submission=ctx.reported.last_id,
         rules={"id": stored.rules_id, "version": stored.rules_version, "sha256": stored.rules_sha256} if stored else None,
         corrections=[CorrectionOut(indicator=c["indicator"], before=c["before"], after=c["after"], reason=c["reason"],
                                    author=c["author"], created_at=c["created_at"]) for c in ctx.corrections])
@@ -139,7 +143,7 @@ async def api_action(request: Request, period_id: FromPath[int], code: FromPath[
                      data: JSONBody[ActionIn]) -> AssessmentOut:
     ctx = await assessment_context(request, period_id, code)
     await assessments.change_state(ctx, data.action, current_user(request), data.version, data.comment,
-                                   ip=client_ip(request))
+                                   ip=client_ip(request), seen_submission=data.seen_submission)
     return _out(ctx)
 
 

@@ -17,6 +17,7 @@ from scoring import RuleSet
 from server.core import audit
 from server.accounts.auth import unit_of
 from server.core.db import write_transaction
+from server.core.errors import FieldError, InputError
 from server.core.i18n import N_, format_date
 from server.registry.units import is_within
 from server.review import deadlines, indicators, scoring_service
@@ -192,8 +193,12 @@ async def load(period: Period, commune: Unit, user: User | None) -> Context:
                    reported, corrections, computed, stored, rules, setting)
 
 
+NEW_FORMS = N_("The commune sent new forms after you opened this page: reload it and look at them before approving.")
+
+
 async def change_state(ctx: Context, action: str, user: User, seen_version: int | None, comment: str = "",
-                       ip: str | None = None, confirm_incomplete: bool = False) -> None:
+                       ip: str | None = None, confirm_incomplete: bool = False,
+                       seen_submission: int | None = None) -> None:
     """Apply one transition (send, start_review, return, approve, reopen) after every check.
 
     A commune that cannot be scored yet is sent only with `confirm_incomplete`: the confirmation is
@@ -224,6 +229,9 @@ async def change_state(ctx: Context, action: str, user: User, seen_version: int 
     if incomplete and not confirm_incomplete:
         raise invalid("confirm_incomplete", "incomplete", N_("The assessment is not complete yet. Complete it, or "
                                                              "confirm that you send it as it is."))
+    if action == "approve" and seen_submission is not None and ctx.reported.last_id > seen_submission:
+        # A form arrived while the reviewer read the page: approving would count data nobody has looked at.
+        raise InputError([FieldError("version", "new_forms", NEW_FORMS)], detail=NEW_FORMS, status_code=409)
     if action == "approve" and ctx.computed.result is None:
         raise invalid("action", "not_scorable", N_("This assessment cannot be approved: some indicators are missing "
                                                    "or wrong. Correct them first."))

@@ -162,6 +162,7 @@ def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
         "closing": deadlines.closing_date(ctx.period.closes_on, ctx.assessment.extended_until),
         "closed": deadlines.is_closed(ctx.period.closes_on, ctx.assessment.extended_until),
         "today": deadlines.today().isoformat(),
+        "last_submission": ctx.reported.last_id,  # sent back with a decision: newer forms make an approval wait
     }
 
 
@@ -228,7 +229,7 @@ async def act(request: Request, period_id: FromPath[int], code: FromPath[str]) -
                                    data.get("reason", ""), ip=client_ip(request))
         else:
             await assessments.change_state(ctx, action, user, _version(data), data.get("comment", ""),
-                                           ip=client_ip(request))
+                                           ip=client_ip(request), seen_submission=_whole(data, "seen_submission"))
     except InputError as refused:
         return await render_review(request, ctx, errors=error_list(refused), status=refused.status_code, form=data)
     return Redirect(f"/review/{period_id}/{code}?done={action}", status_code=303)
@@ -248,8 +249,13 @@ async def check_flag(request: Request, period_id: FromPath[int], code: FromPath[
 
 
 def _version(data: dict[str, str]) -> int | None:
-    raw = data.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return _whole(data, "version")
+
+
+def _whole(data: dict[str, str], field: str) -> int | None:
+    """A hidden whole number the page sent back (ASCII digits only, bounded), or None."""
+    raw = data.get(field, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
 ROUTES = [review_queue, review_commune, correct_value, act, check_flag]
