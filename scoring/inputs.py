@@ -18,7 +18,7 @@ from scoring.ruleset import COMMUNE_TYPES, RuleSet
 Value = bool | int | Fraction
 """A validated indicator: yes/no, a count, or an exact percentage."""
 
-_EXPECTED = {"bool": "true or false", "count": "a whole number", "percent": "a number from 0 to 100"}
+_EXPECTED = {"bool": N_("true or false"), "count": N_("a whole number"), "percent": N_("a number from 0 to 100")}
 
 
 @dataclass(frozen=True)

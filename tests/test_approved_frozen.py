@@ -154,6 +154,8 @@ def test_the_closing_date_holds_for_collaborators_and_a_reviewer_can_extend_it(c
     login(client, "reviewer_x")
     past = client.post(page_url, headers=csrf_header(client), data={**extend, "extended_until": "2020-01-01"})
     assert past.status_code == 422 and 'data-field="extended_until"' in past.text
+    endless = client.post(page_url, headers=csrf_header(client), data={**extend, "extended_until": "9999-12-31"})
+    assert endless.status_code == 422 and "Chỉ được gia hạn đến ngày" in endless.text
     no_reason = client.post(page_url, headers=csrf_header(client), data={**extend, "reason": ""})
     assert no_reason.status_code == 422
     done = client.post(page_url, headers=csrf_header(client), data=extend, follow_redirects=False)

@@ -73,3 +73,13 @@ def test_numbers_and_dates_follow_the_language() -> None:
 )
 def test_language_from_accept_language(header: str | None, expected: str) -> None:
     assert i18n.best_language(header) == expected
+
+
+def test_huge_numbers_are_written_not_crashed_on() -> None:
+    """A value of 10**30 (a typing mistake that got stored) must still show, with decimals and units too."""
+    from server.core.i18n import format_number, format_unit, use_language
+
+    with use_language("vi"):
+        assert format_number(1e30, 2) == "1.000.000.000.000.000.000.000.000.000.000,00"
+        assert format_unit(2e31, "‰").startswith("20.000.000.000.000.000.000.000.000.000.000")
+        assert format_unit("1e+30", "%").startswith("1.000.000.000.000.000.000.000.000.000.000")

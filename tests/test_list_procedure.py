@@ -212,6 +212,11 @@ def test_comments_received_while_posted_are_recorded_and_answered_before_final(c
     assert client.post(f"{url}/comment", headers=csrf_header(client), data={**comment, "sender": ""}).status_code == 422
     recorded = client.post(f"{url}/comment", headers=csrf_header(client), data=comment, follow_redirects=False)
     assert recorded.status_code == 303, recorded.text
+    again = client.post(f"{url}/comment", headers=csrf_header(client), data=comment, follow_redirects=False)
+    assert again.status_code == 303  # the same comment sent twice (a double click) is recorded once
+    assert asyncio.run(ListComment.count().run()) == 1
+    odd = client.post(f"{url}/comment", headers=csrf_header(client), data={"comment_id": "²", "answer": "Đã xem"})
+    assert odd.status_code == 422
     unanswered = list_steps.finalise(client, url)
     assert unanswered.status_code == 422 and "chưa được trả lời" in unanswered.text
 
@@ -253,3 +258,35 @@ def test_the_print_page_keeps_recognised_and_other_communes_in_separate_true_lis
         assert "Chưa đạt chuẩn" not in first
     assert "được công nhận" not in client.get(f"/review/lists/{row.id - 1}/export/html").text.split(
         '<section class="annex-section">')[1]
+
+
+def test_a_double_click_makes_one_draft_and_a_replaced_list_takes_no_comments(client, world) -> None:
+    """Three "new list" clicks at once: one draft. A posted list replaced by a newer revision: comments go there."""
+    from server.app import create_app
+
+    period = world["period"]
+    _approve_both(client, world)
+    made: list[str] = []
+
+    def tab() -> None:
+        with TestClient(app=create_app(), base_url="http://127.0.0.1:8000") as other:
+            login(other, "reviewer_x")
+            made.append(_new_list(other, world))
+
+    threads = [threading.Thread(target=tab) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(made)) == 1 and asyncio.run(CertificationList.count().run()) == 1
+    first = made[0]
+    list_steps.post(client, first)
+    _act(client, world, world["commune_a"], "reopen", "Khiếu nại về số liệu")
+    _act(client, world, world["commune_a"], "approve")
+    second = _new_list(client, world)
+    assert second != first
+    refused = client.post(f"{first}/comment", headers=csrf_header(client),
+                          data={"received_on": today().isoformat(), "sender": "Ông A", "text": "Góp ý"})
+    assert refused.status_code == 422 and "bản sửa đổi mới hơn" in refused.text
+    assert asyncio.run(ListComment.count().run()) == 0
+    assert period.id

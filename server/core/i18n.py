@@ -150,7 +150,7 @@ def _memo_decimal(text: str, fmt: str | None, language: str) -> str:
 
 def _format_decimal(number: Decimal, fmt: str | None, language: str) -> str:
     with localcontext() as context:  # enough digits for any integer (Babel rounds in the current context)
-        context.prec = max(28, len(number.as_tuple().digits) + 8)
+        context.prec = max(28, len(number.as_tuple().digits) + 8, number.adjusted() + 16)  # and 1e30 with decimals
         return numbers.format_decimal(number, format=fmt, locale=language)
 
 

@@ -7,16 +7,17 @@ closing date (a reason is required, and it is audited); admins change the period
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from server.core import audit
 from server.core.db import write_transaction
-from server.core.i18n import N_
+from server.core.i18n import N_, format_date
 from server.review.errors import NotAllowed, invalid
 from server.core.tables import Assessment, User
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+LONGEST_EXTENSION_DAYS = 180  # past the period's closing date (or today): beyond that, the round is over
 CLOSED = N_("The period closed on %(date)s: your commune can no longer send forms or send them for review. "
             "If you need more time, ask your reviewer to extend the closing date for your commune.")
 
@@ -55,6 +56,12 @@ async def extend(assessment: Assessment, closes_on: str | None, user: User, unti
     if closes_on and day <= date.fromisoformat(closes_on):
         raise invalid("extended_until", "not_later", N_("The new closing date must be after the period's own closing "
                                                         "date."))
+    latest = max(date.fromisoformat(closes_on), today()) + timedelta(days=LONGEST_EXTENSION_DAYS) if closes_on else \
+        today() + timedelta(days=LONGEST_EXTENSION_DAYS)
+    if day > latest:
+        raise invalid("extended_until", "too_late", N_("An extension can reach %(date)s at the latest (%(days)s days): "
+                                                       "a longer one is a new period."),
+                      date=format_date(latest.isoformat()), days=LONGEST_EXTENSION_DAYS)
     reason = " ".join((reason or "").split())
     if len(reason) < 3:
         raise invalid("reason", "required", N_("Give the reason for this change."))

@@ -229,7 +229,7 @@ def _list_grid(entries: list[Listed], with_reasons: bool = False) -> Grid:
         cells += [gettext(COMMUNE_TYPE_LABELS.get(entry.commune_type, entry.commune_type)), _total(entry),
                   format_number(entry.threshold)]
         if with_reasons:
-            cells.append("; ".join(reason_text(r) for r in entry.result.get("reasons", [])))
+            cells.append(_reasons(entry.result))
         rows.append(cells)
     return Grid(header, rows, widths)  # provisional totals carry "(*)" and the note under the table
 
@@ -245,6 +245,11 @@ def _annex(title: str, attached: str, entries: list[Listed], with_reasons: bool 
     if note:
         blocks.append(Para(note, italic=True, size=12))
     return blocks
+
+
+def _reasons(result: dict[str, Any]) -> str:
+    """Why a commune does not meet the standard, as one sentence: "…; …" (each reason's own full stop dropped)."""
+    return "; ".join(reason_text(r).rstrip(". ") for r in result.get("reasons", []))
 
 
 def _legal_basis(source: Source) -> str:
@@ -423,7 +428,7 @@ def record(source: Source, entry: Listed) -> Paper:
     threshold = format_number(result.get("threshold", entry.threshold)) + (
         f" ({mark})" if result.get("threshold_provisional") else "")
     verdict = gettext(N_("Meets the standard") if entry.certified else N_("Does not meet the standard"))
-    reasons = "; ".join(reason_text(r) for r in result.get("reasons", []))
+    reasons = _reasons(result)
     body: list[Block] = [
         Para(gettext(N_("Commune: %(name)s (code %(code)s), %(parent)s."), name=entry.name, code=entry.code,
                      parent=entry.parent)),

@@ -212,6 +212,8 @@ def problem_text(problem: InputProblem) -> str:
     if problem.code == "unknown_commune_type":
         return gettext(UNSET_TYPE)
     params = {**problem.params, "key": f"«{label_text(problem.key)}»"}
+    if problem.code == "wrong_type":
+        params["expected"] = gettext(params["expected"])  # the kind of value, in the page's language
     if isinstance(params.get("denominator"), str):
         params["denominator"] = f"«{label_text(params['denominator'])}»"
     return message_text(problem.message, params)

@@ -44,10 +44,15 @@ def _check_open(row: CertificationList) -> None:
 
 
 async def _still_posted(row: CertificationList) -> None:
-    """Inside the write: a list made final meanwhile (another tab) takes no more comments."""
+    """Inside the write: a list made final meanwhile (another tab), or replaced by a newer revision, takes no more
+    comments (they belong to the revision now posted)."""
     if not await CertificationList.exists().where((CertificationList.id == row.id)
                                                   & (CertificationList.state == "posted")).run():
         raise invalid("state", "not_posted", N_("Comments are recorded while the list is posted for comment."))
+    if await CertificationList.exists().where(
+            (CertificationList.period == row.period) & (CertificationList.area == getattr(row.area, "id", row.area))
+            & (CertificationList.revision > row.revision)).run():
+        raise invalid("state", "superseded", N_("A newer revision of this list exists: record the comment there."))
 
 
 async def record(row: CertificationList, user: User, data: dict[str, str], ip: str | None = None) -> None:
@@ -65,6 +70,10 @@ async def record(row: CertificationList, user: User, data: dict[str, str], ip: s
     text = _text("text", data.get("text"), required=True)
     async with write_transaction():
         await _still_posted(row)
+        if await ListComment.exists().where(
+                (ListComment.certification_list == row.id) & (ListComment.received_on == received.isoformat())
+                & (ListComment.sender == sender) & (ListComment.text == text)).run():
+            return  # the same comment sent twice (a double click, two tabs): recorded once
         comment = ListComment(certification_list=row.id, received_on=received.isoformat(), sender=sender, text=text,
                               answer=answer, recorded_by=user.id,
                               answered_at=datetime.now(timezone.utc) if answer else None)
@@ -78,7 +87,7 @@ async def _answer(row: CertificationList, user: User, raw_id: str, answer: str, 
     if not answer:
         raise invalid("answer", "required", N_("This field is required."))
     comment = await ListComment.objects().where(
-        (ListComment.id == (int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else -1))
+        (ListComment.id == (int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 10 else -1))
         & (ListComment.certification_list == row.id)
     ).first().run()
     if comment is None:

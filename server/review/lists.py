@@ -71,6 +71,19 @@ async def _next_revision(period: Period, area: Unit) -> int:
     return max((row["revision"] for row in rows), default=0) + 1
 
 
+async def _same_draft(period: Period, area: Unit, candidates: list[dict[str, Any]]) -> CertificationList | None:
+    """The area's latest revision if it is a draft with exactly these communes and scores."""
+    latest = await CertificationList.objects().where(
+        (CertificationList.period == period.id) & (CertificationList.area == area.id)).order_by(
+        CertificationList.revision, ascending=False).first().run()
+    if latest is None or latest.state != "draft":
+        return None
+    listed = await CertificationEntry.select(CertificationEntry.commune, CertificationEntry.score).where(
+        CertificationEntry.certification_list == latest.id).run()
+    wanted = {(c["commune"], c["score"]["id"]) for c in candidates}
+    return latest if {(e["commune"], e["score"]) for e in listed} == wanted else None
+
+
 async def _candidates(period: Period, area: Unit) -> list[dict[str, Any]]:
     """The listable assessments of the area, each with its latest score."""
     assessments = await Assessment.select(
@@ -102,6 +115,9 @@ async def create(period: Period, area: Unit, user: User, note: str = "", ip: str
         raise invalid("area", "empty", N_("No approved commune in this area yet: approve assessments first."))
     note = (note or "").strip()[:2000]
     async with write_transaction():
+        same = await _same_draft(period, area, candidates)
+        if same is not None:  # a double click, or two tabs: the draft that already says exactly this
+            return same
         revision = await _next_revision(period, area)
         row = CertificationList(key=f"{period.id}:{area.id}:{revision}", period=period.id, area=area.id,
                                 revision=revision, state="draft", note=note, created_by=user.id)
