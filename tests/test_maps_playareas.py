@@ -78,6 +78,9 @@ def test_play_area_map_of_a_commune(client, world: dict, places: dict) -> None:
     empty = client.get(f"/public/{period.id}/play-areas/geojson", params={"area": world["commune_b"].code})
     assert json.loads(empty.content)["features"] == []
     assert client.get(f"/public/{period.id}/play-areas/png", params={"area": "01"}).status_code == 404
+    nowhere = client.get(f"/public/{period.id}/play-areas/geojson", headers={"accept": "application/json"})
+    assert nowhere.status_code == 400 and nowhere.json()["errors"] == [
+        {"field": "area", "code": "required", "message": "Cần nhập thông tin này."}]
 
 
 def test_only_reviewed_places_and_no_typed_text_are_public(client, world: dict, places: dict) -> None:

@@ -5,6 +5,7 @@ Every message is a msgid translated into the request's language here, at the edg
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,7 +86,13 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
         if isinstance(item, dict):
             key = str(item.get("key") or "").removeprefix("body.") or "body"
             errors.append({"field": key, "code": "invalid", "message": gettext(N_("This value is not valid."))})
+    missing = _MISSING.match(str(exc.detail or ""))
+    if not errors and missing:  # Litestar names a missing parameter only in its English detail
+        return [{"field": missing.group(1), "code": "required", "message": gettext(N_("This field is required."))}]
     return errors or [{"field": "body", "code": "invalid", "message": gettext(N_("This value is not valid."))}]
+
+
+_MISSING = re.compile(r"Missing required \w+ parameter '([^']{1,100})'")
 
 
 def handle_exception(request: Request, exc: Exception) -> Response:
