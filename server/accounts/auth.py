@@ -23,10 +23,18 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 
 _hasher = PasswordHasher()
+# A temporary password is 12 random characters (~60 bits) and lives until the first login: guessing it from
+# its hash is out of reach at any cost, so it is hashed cheaply and an import of 2,000 accounts takes seconds.
+# The person's own password gets the full cost when they choose it.
+_temporary_hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def hash_temporary_password(password: str) -> str:
+    return _temporary_hasher.hash(password)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,11 @@ async def authenticate(username: str, password: str, ip: str) -> User:
         await LoginAttempt.delete().where(LoginAttempt.username == username)
         await audit.record("login", "user", user.id, user=user, ip=ip)
     return user
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Whether `password` is the user's (the person confirming a change)."""
+    return _verify(user.password_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -106,11 +119,24 @@ def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
     return connection.scope.get("user")
 
 
-async def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+class PasswordChangeRequired(PermissionDeniedException):
+    """A temporary password is in use: pages send the person to choose their own, the API answers 403."""
+
+    redirect_to = "/account/password"
+
+
+TEMPORARY_PASSWORD_OK = "temporary_password_ok"
+"""Set in a route's `opt` when it serves a person who still has a temporary password (changing it)."""
+
+
+async def requires_login(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """A guard. Guards are coroutines: Litestar runs a plain function guard in a worker thread,
     a hop that costs more than the check itself on every request."""
-    if current_user(connection) is None:
+    user = current_user(connection)
+    if user is None:
         raise NotAuthorizedException(N_("Please log in."))
+    if user.must_change_password and not handler.opt.get(TEMPORARY_PASSWORD_OK):
+        raise PasswordChangeRequired(N_("Your password is a temporary one: choose your own password first."))
 
 
 def requires_role(*roles: str):

@@ -1,4 +1,4 @@
-"""Start page, log in and out, choice of language."""
+"""Start page, log in and out, change my password (a temporary one first of all), choice of language."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field, ValidationError
 
 from server.accounts import auth
+from server.accounts.auth import TEMPORARY_PASSWORD_OK, current_user, requires_login
+from server.accounts.users import MAX_PASSWORD, MIN_PASSWORD, change_password, normalise_username
 from server.core import i18n
-from server.accounts.auth import current_user
 from server.core.db import write_transaction
 from server.core.middleware import LANGUAGE_COOKIE
 from server.core.tables import User
@@ -58,11 +59,13 @@ async def login(
                         status_code=401)
     client = request.client.host if request.client else "unknown"
     try:
-        user = await auth.authenticate(form.username.strip(), form.password, client)
+        user = await auth.authenticate(normalise_username(form.username), form.password, client)
     except auth.LoginError as refused:
         return Template("login.html", context={"form": form, "error": i18n.gettext(refused.message)},
                         status_code=429 if refused.throttled else 401)
     request.set_session({"uid": user.id})
+    if user.must_change_password:
+        return Redirect("/account/password", status_code=303)
     return Redirect(_safe_next(form.next) or HOME[user.role], status_code=303)
 
 
@@ -70,6 +73,48 @@ async def login(
 async def logout(request: Request) -> Redirect:
     request.clear_session()
     return Redirect("/", status_code=303)
+
+
+# ---------------------------------------------------------------- my password
+
+def _password_page(request: Request, *, errors: list[dict] | None = None, status: int = 200,
+                   done: bool = False) -> Template:
+    user = current_user(request)
+    return Template("password.html", status_code=status, context={
+        "errors": errors or [], "done": done, "min_length": MIN_PASSWORD, "user": user,
+        "temporary": user.must_change_password, "home": HOME[user.role]})
+
+
+@get("/account/password", name="password", guards=[requires_login], opt={TEMPORARY_PASSWORD_OK: True},
+     include_in_schema=False)
+async def password_page(request: Request,
+                        done: Annotated[str, QueryParameter(required=False, max_length=4)] = "") -> Template:
+    return _password_page(request, done=done == "1")
+
+
+@post("/account/password", guards=[requires_login], opt={TEMPORARY_PASSWORD_OK: True}, include_in_schema=False,
+      status_code=303)
+async def password_change(
+    request: Request,
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Template | Redirect:
+    """Check the current password (a temporary one too) and set the person's own."""
+    user = current_user(request)
+    current, new, again = (data.get(key, "")[:MAX_PASSWORD + 1] for key in ("current", "new", "again"))
+    errors = []
+    if not auth.password_matches(user, current):
+        errors.append({"field": "current", "message": i18n.gettext(i18n.N_("The current password is wrong."))})
+    if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
+        errors.append({"field": "new", "message": i18n.gettext(
+            i18n.N_("The new password must have %(min)s to %(max)s characters."), min=MIN_PASSWORD, max=MAX_PASSWORD)})
+    elif new == current:
+        errors.append({"field": "new", "message": i18n.gettext(i18n.N_("Choose a password other than the current one."))})
+    elif new != again:
+        errors.append({"field": "again", "message": i18n.gettext(i18n.N_("The two new passwords differ."))})
+    if errors:
+        return _password_page(request, errors=errors, status=422)
+    await change_password(user, new, by=user.username)
+    return Redirect("/account/password?done=1", status_code=303)
 
 
 @post("/language", include_in_schema=False, status_code=303)
@@ -91,4 +136,4 @@ async def choose_language(
     return response
 
 
-ROUTES = [home, login_page, login, logout, choose_language]
+ROUTES = [home, login_page, login, logout, password_page, password_change, choose_language]

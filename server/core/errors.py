@@ -111,6 +111,8 @@ def handle_exception(request: Request, exc: Exception) -> Response:
                         media_type=MediaType.JSON, headers=getattr(exc, "headers", None))
     if isinstance(exc, NotAuthorizedException):
         return Redirect(f"/login?next={quote(request.url.path)}")
+    if getattr(exc, "redirect_to", None):  # e.g. a temporary password still to be changed
+        return Redirect(exc.redirect_to)
     return Template("error.html", context={"status": status, "detail": detail, "errors": errors},
                     status_code=status)
 

@@ -53,6 +53,7 @@ class User(Table, db=DB, tablename="phuhop_user"):
     language = Varchar(length=8, null=True, default=None)
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    must_change_password = Boolean(default=False)  # a temporary password set by an administrator
 
 
 class Period(Table, db=DB):
