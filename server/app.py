@@ -19,6 +19,7 @@ from server.accounts import pages as account_pages
 from server.collection import api as submissions_api
 from server.collection import assessment_pages, forms_api, offline
 from server.collection import pages as collect_pages
+from server.accounts import admin_pages as account_admin_pages
 from server.history import admin_pages as history_admin_pages
 from server.history import pages as history_pages
 from server.history import public_pages as history_public_pages
@@ -46,7 +47,7 @@ PAGE_ROUTES = [*account_pages.ROUTES, *collect_pages.ROUTES, *offline.ROUTES, *p
                *review_pages.ROUTES, *list_pages.ROUTES, *submission_pages.ROUTES, *assessment_pages.ROUTES,
                *admin_pages.ROUTES, *registry_pages.ROUTES,
                *odk_admin_pages.ROUTES, *rules_pages.ROUTES, *history_pages.ROUTES, *history_public_pages.ROUTES,
-               *history_admin_pages.ROUTES]
+               *history_admin_pages.ROUTES, *account_admin_pages.ROUTES]
 API_ROUTES = [*forms_api.ROUTES, *submissions_api.ROUTES, *review_api.ROUTES, *OPENROSA_ROUTES]
 
 

@@ -112,6 +112,11 @@ def draft_rules_of_admin(world: dict) -> None:
     world["rule_version_id"] = asyncio.run(make())
 
 
+def _user_y(world: dict) -> str:
+    """The account page of reviewer_y (admins change it last in each row: the other roles are not disturbed)."""
+    return f"/admin/users/{world['users']['reviewer_y'].id}"
+
+
 def registration_of_a(_role: str) -> dict[str, str]:
     """Commune A registers today for this year."""
     import datetime
@@ -138,6 +143,32 @@ MATRIX: dict[tuple[str, str], Case] = {
                              note="wrong passwords: tests/test_security.py (throttling would mix in here)"),
     ("POST", "/logout"): Case("/logout", everyone(303)),
     ("POST", "/language"): Case("/language", everyone(303), body={"language": "en"}),
+    ("GET", "/account/password"): Case("/account/password", logged_in(200)),
+    ("POST", "/account/password"): Case("/account/password", logged_in(422),
+                                        body={"current": "not-the-password", "new": "x" * 10, "again": "x" * 10},
+                                        note="422: wrong current password (a real change: tests/test_admin_users.py)"),
+    # ---------------------------------------------------------------- accounts (admins; tests/test_admin_users.py)
+    ("GET", "/admin/users"): Case("/admin/users?q=collab", _row(302, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/users/new"): Case("/admin/users/new", _row(302, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/users"): Case("/admin/users", _row(302, 403, 403, 403, 403, 201),
+                                   body={"username": "nguoi.moi", "role": "collaborator", "unit": "00004"}),
+    ("GET", "/admin/users/{user_id:int}"): Case(_user_y, _row(302, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/users/{user_id:int}"): Case(_user_y, _row(302, 403, 403, 403, 403, 303),
+                                                 body={"role": "reviewer", "unit": "01", "reason": "Chuyển tỉnh"}),
+    ("POST", "/admin/users/{user_id:int}/password"): Case(lambda w: _user_y(w) + "/password",
+                                                          _row(302, 403, 403, 403, 403, 200), body={"reason": "Quên"}),
+    ("POST", "/admin/users/{user_id:int}/unlock"): Case(lambda w: _user_y(w) + "/unlock",
+                                                        _row(302, 403, 403, 403, 403, 303)),
+    ("POST", "/admin/users/{user_id:int}/active"): Case(lambda w: _user_y(w) + "/active",
+                                                        _row(302, 403, 403, 403, 403, 303),
+                                                        body={"active": "0", "reason": "Nghỉ việc"}),
+    ("GET", "/admin/users/import"): Case("/admin/users/import", _row(302, 403, 403, 403, 403, 200)),
+    ("GET", "/admin/users/import/template.xlsx"): Case("/admin/users/import/template.xlsx",
+                                                       _row(302, 403, 403, 403, 403, 200)),
+    ("POST", "/admin/users/import/preview"): Case("/admin/users/import/preview", _row(302, 403, 403, 403, 403, 422),
+                                                  body={"unit_set": "2025"}, note="422: no file"),
+    ("POST", "/admin/users/import"): Case("/admin/users/import", _row(302, 403, 403, 403, 403, 201), body={
+        "unit_set": "2025", "file_name": "ds.csv", "rows": '[[2, "nguoi.moi", "Người Mới", "collaborator", "00004"]]'}),
     # ---------------------------------------------------------------- collection (the collaborator's phone)
     ("GET", "/my"): Case("/my", logged_in(200)),
     ("GET", "/my/forms/{form_id:str}/{version:int}"): Case("/my/forms/satisfaction/1", logged_in(200)),
