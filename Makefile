@@ -36,6 +36,7 @@ test-fast: install
 bench: install bench-load bench-bare bench-phone
 	$(BIN)/python bench/score_batch.py
 	$(BIN)/python bench/review_country.py
+	$(BIN)/python bench/review_page_stalls.py
 	$(BIN)/python bench/maps.py
 	$(BIN)/python bench/history_country.py
 	$(BIN)/python bench/documents.py
