@@ -22,7 +22,7 @@ from server.accounts.auth import current_user, requires_role
 from server.core.errors import FieldError, InputError
 from server.core.i18n import N_
 from server.core.settings import get_settings
-from server.history import imports, reports, targets
+from server.history import figures, imports, reports, targets
 from server.registry.units import UNIT_SETS
 from server.review.pages import client_ip, error_list, form_data
 
@@ -40,7 +40,7 @@ def _upload_dir() -> Path:
 def _context(**extra: Any) -> dict[str, Any]:
     return {"kinds": imports.KINDS, "kind_labels": imports.KIND_LABELS, "unit_sets": UNIT_SETS,
             "status_labels": imports.STATUS_LABELS, "note_text": reports.note_text, "said": reports.said,
-            "held": imports.HELD, **extra}
+            "held": imports.HELD, "registry_labels": figures.REGISTRY_LABELS, **extra}
 
 
 async def _index(form: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None,

@@ -21,7 +21,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MultipleLocator
 
 from server.maps import fonts
 
-VERSION = "4"  # bump when the drawing changes: cached files of the old drawing are then never served
+VERSION = "5"  # bump when the drawing changes: cached files of the old drawing are then never served
 LAYOUTS = {"phone": (4.4, 150), "wide": (8.0, 100)}  # width (inches), dpi
 PLOT_HEIGHT = {"phone": 3.1, "wide": 2.9}  # inches
 MEETING, REGISTERED, TARGET = "#1a7f37", "#1c5fb4", "#b02a37"

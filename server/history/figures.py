@@ -161,7 +161,7 @@ async def picture(area: Unit | None, unit_set: str, layout: str, fmt: str) -> Pi
         return await render.render(draw, fmt, chart.LAYOUTS[layout][1])  # type: ignore[arg-type]
 
     content, hit = await cache.get_or_make(key, mark, make)
-    return Picture(content, f"{mark[:24]}-{layout}", hit, render.MEDIA_TYPES[fmt])
+    return Picture(content, f"{mark[:24]}-{chart.VERSION}-{layout}", hit, render.MEDIA_TYPES[fmt])
 
 
 # ---------------------------------------------------------------- the sentences and the spreadsheet

@@ -155,7 +155,7 @@ async def _registration_page(request: Request, year: int, area_code: str, unit_s
         "user": user, "year": year, "area": area, "unit_set": chosen_set, "rows": shown, "total": len(rows),
         "registered": registered, "show": show, "errors": errors or [], "done": done,
         "query": _query(area, chosen_set), "today": dt.date.today().isoformat(),
-        "years": list(range(dt.date.today().year + 1, 2018, -1)),
+        "years": list(range(dt.date.today().year + 1, 2018, -1)), "registry_labels": figures.REGISTRY_LABELS,
         "by_province": await _province_shares(chosen_set, year) if area is None else []})
 
 
