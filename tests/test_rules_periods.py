@@ -89,6 +89,10 @@ def test_a_province_assessed_under_the_2014_rules_while_the_period_uses_2019(cli
     assert "vn-2014 2014.1" in client.get(list_url).text
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"{list_url}/export/xlsx").content))
     assert "vn-2014 2014.1" in book.active["A2"].value
+    for paper in ("submission", "decision"):  # they cite the 2014 decision, not the period's 2019 one
+        text = client.get(f"{list_url}/documents/{paper}.html").text
+        assert "Căn cứ Quyết định 34/2014/QĐ-TTg" in text and "06/QĐ-TTg" not in text, paper
+    assert "vn-2014 2014.1" in client.get(f"{list_url}/documents/submission.html").text
 
     # Province 79 has scores under vn-2014 now: its rule set can no longer change in this period.
     response = post(client, f"/admin/periods/{period.id}/areas", {"unit_code": "79", "rule_set": "vn-2019"})

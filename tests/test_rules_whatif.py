@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 
 import list_steps
 import openpyxl
@@ -15,7 +16,7 @@ from conftest import PASSWORD, csrf_header, login
 from test_review_workflow import FORMS, assessment, submit_forms
 from test_rules_versions import edited_table
 
-from server.core.tables import AuditLog, CertificationEntry, Period, RuleVersion, Score
+from server.core.tables import AuditLog, CertificationEntry, Period, RuleCheck, RuleVersion, Score
 
 SATISFIED = [("satisfaction", 1, {"respondent": "adult", "age_band": "age_30_59", "overall": "satisfied"})] * 4
 FORMS_B = [form for form in FORMS if form[0] != "satisfaction"] + SATISFIED
@@ -46,6 +47,11 @@ def second_admin(world):
     from server.accounts.users import create_user
 
     return run(create_user("admin2", PASSWORD, "admin", display_name="Trần Thị Kiểm"))
+
+
+def seen_content(page: str, key: str) -> str:
+    """The sha256 of an item's numbers as its checking form carries them (what the checker saw)."""
+    return re.search(r'name="content" value="([0-9a-f]{64})"', page.split(f'id="item-{key}"')[1]).group(1)
 
 
 def latest_scores() -> dict[int, dict]:
@@ -97,7 +103,8 @@ def test_enter_check_publish_preview_apply(client, world, second_admin, tmp_path
     for field in ("document_number", "document_date", "page"):
         assert f'data-field="{field}"' in bad.text
     checked = post(client, f"{draft_url}/check", {"item": "line:13.1", "document_number": "06/QĐ-TTg",
-                                                  "document_date": "2019-01-03", "page": "12"})
+                                                  "document_date": "2019-01-03", "page": "12",
+                                                  "content": seen_content(client.get(draft_url).text, "line:13.1")})
     assert checked.status_code == 303, checked.text
     page = client.get(draft_url).text
     assert "Trần Thị Kiểm" in page and 'id="publish-form"' in page
@@ -203,3 +210,16 @@ def test_edit_numbers_on_the_web_then_only_another_admin_checks(client, world, s
     assert post(client, edit_url, {"revision": "2", "l:2.1:1:points": "44"}).status_code == 403
     page = client.get(draft_url).text
     assert "≥ 98 %, &lt; 100 % → 45 điểm" in page and 'name="document_number"' in page
+
+    # A check confirms the numbers its checker saw: the author changing them meanwhile makes it refused (409).
+    source = {"item": "line:2.1", "document_number": "06/QĐ-TTg", "document_date": "2019-01-03", "page": "12"}
+    seen = seen_content(page, "line:2.1")
+    as_user(client, "admin")
+    assert post(client, edit_url, {"revision": "2", "l:2.1:1:points": "44"}).status_code == 303
+    as_user(client, "admin2")
+    assert post(client, f"{draft_url}/check", {**source, "content": seen}).status_code == 409
+    assert post(client, f"{draft_url}/check", source).status_code == 409  # a form without it confirms nothing either
+    assert RuleCheck.count().run_sync() == 0
+    assert post(client, f"{draft_url}/check", {**source, "content": seen_content(client.get(draft_url).text, "line:2.1")}
+                ).status_code == 303
+    assert RuleCheck.count().run_sync() == 1

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from scoring import COMMUNE_TYPE_LABELS, load_rules
+from scoring import COMMUNE_TYPE_LABELS
 from server.core.filenames import export_stem
 from server.core.i18n import N_, format_number, gettext, use_language
 from server.core.tables import CertificationEntry, CertificationList, Period, Unit
 from server.review import deadlines, indicators, list_comments, lists
 from server.review.pages import reason_text
+from server.rules import assign, versions
 
 LANGUAGE = "vi"
 NAMES: list[tuple[str, str]] = [
@@ -163,6 +164,8 @@ class Source:
     entries: list[Listed]
     comments: int
     unanswered: int
+    decisions: list[Any]  # the decisions (rule sets' sources) the list's scores were computed under
+    rules_used: str  # "vn-2014 2014.1": the rule set versions of those scores
 
     @property
     def final(self) -> bool:
@@ -195,11 +198,17 @@ async def load(row: CertificationList, period: Period, body: str | None) -> Sour
                      rules=f'{scores[e.code]["rules_id"]} {scores[e.code]["rules_version"]}')
               for e in await lists.entries([row.id])]
     comments = await list_comments.of_list(row.id)
+    used = sorted({(scores[e.code]["rules_id"], scores[e.code]["rules_version"]) for e in listed})
+    if not used:  # an empty list: the rules its area is assessed under in the period
+        setting = await assign.setting_for(period, row.area.path)
+        used = [(setting.rule_set, setting.version)]
+    decisions = [(await versions.rules_for(rule_set, version)).source for rule_set, version in used]
     office = " ".join((body or "").split())[:200] or None
     with use_language(LANGUAGE):
         office = office or default_body(row.area)
     return Source(row=row, period=period, area=row.area, body=office, entries=listed, comments=len(comments),
-                  unanswered=sum(1 for c in comments if not c["answer"]))
+                  unanswered=sum(1 for c in comments if not c["answer"]), decisions=decisions,
+                  rules_used=", ".join(f"{rule_set} {version or ''}".strip() for rule_set, version in used))
 
 
 # ---------------------------------------------------------------- the three documents
@@ -252,10 +261,11 @@ def _reasons(result: dict[str, Any]) -> str:
     return "; ".join(reason_text(r).rstrip(". ") for r in result.get("reasons", []))
 
 
-def _legal_basis(source: Source) -> str:
-    rules = load_rules(source.period.rule_set)
-    return gettext(N_("Pursuant to %(decision)s;"), decision=rules.source.title.vi if LANGUAGE == "vi" else
-                   rules.source.title.en)
+def _legal_bases(source: Source) -> list[Para]:
+    """"Căn cứ Quyết định …;" for each decision the list's scores were computed under: a province assessed under
+    the 2014 rules cites Decision 34/2014, whatever the period's own rule set."""
+    titles = dict.fromkeys(decision.title.vi if LANGUAGE == "vi" else decision.title.en for decision in source.decisions)
+    return [Para(gettext(N_("Pursuant to %(decision)s;"), decision=title), indent=True, italic=True) for title in titles]
 
 
 def _comment_period(source: Source) -> str:
@@ -295,14 +305,14 @@ def submission(source: Source) -> Paper:
     place = place_name(source.area)
     ours = gettext(N_("Submission No. %(number)s"), number=f"{BLANK}/TTr-{head['_symbol']}")
     body = [
-        Para(_legal_basis(source), indent=True, italic=True),
+        *_legal_bases(source),
         Para(gettext(N_("Pursuant to the communes' self-assessments and to the review by %(body)s;"), body=source.body),
              indent=True, italic=True),
         Para(gettext(N_("%(body)s reviewed the dossiers of %(count)s communes, wards and townships of %(area)s for "
                         "the period %(period)s, with the rule set %(rules)s: %(certified)s meet the standard of a "
                         "commune fit for children and %(others)s do not yet meet it."),
                      body=source.body, count=format_number(len(source.entries)), area=in_sentence(source.area),
-                     period=source.period.name, rules=source.period.rule_set,
+                     period=source.period.name, rules=source.rules_used,
                      certified=format_number(len(source.certified)), others=format_number(len(source.others))),
              indent=True),
         Para(_comment_period(source), indent=True),
@@ -348,7 +358,7 @@ def decision(source: Source) -> Paper:
         Para(gettext(N_("CHAIRMAN OF THE %(committee)s"), committee=area_committee.upper()), align="center", bold=True),
         Para(gettext(N_("Pursuant to the Law on the Organisation of Local Government;")), indent=True, italic=True),
         Para(gettext(N_("Pursuant to the Law on Children of 5 April 2016;")), indent=True, italic=True),
-        Para(_legal_basis(source), indent=True, italic=True),
+        *_legal_bases(source),
         Para(gettext(N_("At the proposal of %(body)s in its Submission No. %(number)s."), body=source.body,
                      number=f"{BLANK}/TTr-{symbol(source.body)}"), indent=True, italic=True),
         Para(gettext(N_("DECIDES:")), align="center", bold=True),

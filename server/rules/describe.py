@@ -11,7 +11,7 @@ from server.core.templating import localized
 from server.review.indicators import indicator_labels
 from server.rules.items import Change, band_rows
 
-KIND_LABELS = {"source": N_("Decision"), "total": N_("Total maximum"), "conditions": N_("Recognition conditions"),
+KIND_LABELS = {"source": N_("The decision"), "total": N_("Total maximum"), "conditions": N_("Recognition conditions"),
                "threshold": N_("Threshold"), "indicator": N_("Indicator"), "criterion": N_("Criterion"),
                "line": N_("Line")}
 STATUS_LABELS = {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed")}

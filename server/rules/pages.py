@@ -94,6 +94,7 @@ def _item_view(key: str, state: versions.ItemState, base_rules, rules) -> dict[s
             "status": state.change.status if state.change else None, "before": before, "after": after,
             "new_rows": {text for text, _ in after} - {text for text, _ in before} if state.change else set(),
             "check": state.check, "needs_check": state.needs_check,
+            "content": state.item.sha256 if state.item is not None else "removed",
             "checkable": state.check is None and (state.change is not None or (
                 state.item is not None and state.item.provisional and state.item.kind in items.FLAGGED))}
 
@@ -149,7 +150,8 @@ async def check(request: Request, version_id: FromPath[int]) -> Template | Redir
     try:
         source = versions.parse_source(data.get("document_number", ""), data.get("document_date", ""),
                                        data.get("page", ""), data.get("note", ""))
-        await versions.check_item(row, data.get("item", ""), current_user(request), source, ip=client_ip(request))
+        await versions.check_item(row, data.get("item", ""), current_user(request), source, ip=client_ip(request),
+                                  seen=data.get("content", ""))
     except InputError as refused:
         return await _version_page(request, row, errors=error_list(refused), form=data, status=refused.status_code)
     return Redirect(f"/admin/rules/{version_id}?done=checked#item-{data.get('item', '')}", status_code=303)

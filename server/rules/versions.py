@@ -392,8 +392,12 @@ async def item_states(row: RuleVersion) -> dict[str, ItemState]:
     return states
 
 
-async def check_item(row: RuleVersion, key: str, user: User, source: Source, ip: str | None = None) -> None:
-    """A second administrator confirms one item against the paper source."""
+async def check_item(row: RuleVersion, key: str, user: User, source: Source, ip: str | None = None,
+                     seen: str | None = None) -> None:
+    """A second administrator confirms one item against the paper source.
+
+    `seen` is the item's content as the checker's page showed it (its sha256): numbers changed by the author
+    after the page was opened are not confirmed by a check of the older ones (409)."""
     check_admin(user)
     if row.state != "draft":
         raise invalid("state", "not_draft", N_("Only a draft's lines are checked; a published version never changes."))
@@ -409,6 +413,8 @@ async def check_item(row: RuleVersion, key: str, user: User, source: Source, ip:
         raise invalid("item", "nothing_to_check", N_("This line neither changed nor is provisional: there is "
                                                      "nothing to check."))
     content = state.item.sha256 if state.item is not None else "removed"
+    if seen is not None and seen != content:
+        raise RulesConflict()
     async with write_transaction():
         check = RuleCheck(rule_version=row.id, item=key, content_sha256=content, verified_by=user.id,
                           document_number=source.number, document_date=source.date, page=source.page,
