@@ -185,6 +185,19 @@ def test_two_drafts_of_one_version_published_at_once_only_one_counts(admins, tmp
                                      & (RuleVersion.rule_set == "vn-2019")).run_sync() == 1
 
 
+def test_drafts_made_at_once_each_get_their_own_number(admins):
+    """Administrators making drafts at the same moment: each is stored under its own version (no 500)."""
+    base = run(versions.in_force("vn-2019"))
+    document = items.document_of(versions.rules_of(base))
+
+    async def four():
+        return await asyncio.gather(*(versions.create_draft(document, admins[index % 2], origin="web")
+                                      for index in range(4)))
+
+    made = sorted(report.row.version for report in run(four()))
+    assert made == ["2019.1.1", "2019.1.2", "2019.1.3", "2019.1.4"]
+
+
 def test_editing_a_checked_line_voids_its_check(admins, tmp_path):
     first, second = admins
     _, report = run(versions.draft_from_workbook(edited_table(tmp_path, **{"2_1:1": 45}).read_bytes(), first,

@@ -217,7 +217,9 @@ def test_edit_numbers_on_the_web_then_only_another_admin_checks(client, world, s
     as_user(client, "admin")
     assert post(client, edit_url, {"revision": "2", "l:2.1:1:points": "44"}).status_code == 303
     as_user(client, "admin2")
-    assert post(client, f"{draft_url}/check", {**source, "content": seen}).status_code == 409
+    stale = post(client, f"{draft_url}/check", {**source, "content": seen})
+    assert stale.status_code == 409 and "Người nhập đã sửa dòng này sau khi anh/chị mở trang" in stale.text
+    assert "≥ 98 %, &lt; 100 % → 44 điểm" in stale.text  # the new numbers, to check again
     assert post(client, f"{draft_url}/check", source).status_code == 409  # a form without it confirms nothing either
     assert RuleCheck.count().run_sync() == 0
     assert post(client, f"{draft_url}/check", {**source, "content": seen_content(client.get(draft_url).text, "line:2.1")}

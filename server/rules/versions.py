@@ -42,14 +42,16 @@ ORIGIN_LABELS = {"shipped": N_("Shipped with phuhop"), "spreadsheet": N_("Spread
 
 BASE_MOVED = N_("Another version of this rule set was published after this draft was made. Make a new draft from "
                 "the version in force.")
+STALE_CHECK = N_("The author changed this line after you opened the page: nothing was checked. Its new numbers are "
+                 "shown below; check them against the paper again.")
 STALE_DRAFT = N_("Someone changed this draft after you opened it. Reload the page to see the changes, then try again.")
 
 
 class RulesConflict(InputError):
     """The draft changed (or was published) since the page was opened: nothing was changed (HTTP 409)."""
 
-    def __init__(self) -> None:
-        super().__init__([FieldError("revision", "stale", STALE_DRAFT)], detail=STALE_DRAFT, status_code=409)
+    def __init__(self, message: str = STALE_DRAFT) -> None:
+        super().__init__([FieldError("revision", "stale", message)], detail=message, status_code=409)
 
 
 _parsed: dict[str, RuleSet] = {}
@@ -221,16 +223,18 @@ async def create_draft(document: dict[str, Any], user: User, *, origin: str, sou
         raise invalid("file", "unknown_indicator", N_("No form collects the indicator %(keys)s: a new indicator "
                                                       "needs a new form version first."), keys=", ".join(sorted(unknown)))
     settled, different = items.settle_marks(items.document_of(rules), base_document)
-    version = await _next_version(rules.id, base, rules.version)
     note = " ".join(note.split())[:2000]
-    settled.update(version=version, status=_status(version, base, note))
-    final, problems = check_document(settled)
-    assert final is not None, problems
     changes = items.diff(base_document, settled)
-    row = RuleVersion(key=f"{rules.id}:{version}", rule_set=rules.id, version=version, state="draft", origin=origin,
-                      document=settled, sha256=final.sha256, base=base.id if base else None,
-                      source_name=source_name[:200], note=note, entered_by=user.id)
     async with write_transaction():
+        if base is not None:  # drafts made at once from one version: each waits here, then takes the next number
+            await RuleVersion.update({RuleVersion.revision: RuleVersion.revision}).where(RuleVersion.id == base.id).run()
+        version = await _next_version(rules.id, base, rules.version)
+        settled.update(version=version, status=_status(version, base, note))
+        final, problems = check_document(settled)
+        assert final is not None, problems
+        row = RuleVersion(key=f"{rules.id}:{version}", rule_set=rules.id, version=version, state="draft",
+                          origin=origin, document=settled, sha256=final.sha256, base=base.id if base else None,
+                          source_name=source_name[:200], note=note, entered_by=user.id)
         await row.save().run()
         await audit.record("rules_draft_created", "rule_version", row.id, user=user, ip=ip, reason=note or None,
                            after={"rule_set": rules.id, "rule_version": version, "base": base.version if base else None,
@@ -414,7 +418,7 @@ async def check_item(row: RuleVersion, key: str, user: User, source: Source, ip:
                                                      "nothing to check."))
     content = state.item.sha256 if state.item is not None else "removed"
     if seen is not None and seen != content:
-        raise RulesConflict()
+        raise RulesConflict(STALE_CHECK)
     async with write_transaction():
         check = RuleCheck(rule_version=row.id, item=key, content_sha256=content, verified_by=user.id,
                           document_number=source.number, document_date=source.date, page=source.page,
