@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from conftest import csrf_header, login
 from test_openrosa import PLAY_AREA, download, fill, make_token, message_of, post
@@ -14,7 +14,8 @@ from test_review_workflow import FORMS, assessment, send_for_review, submit_form
 
 from server.collection.submissions import submit
 from server.review import assessments
-from server.review.deadlines import today
+from server.collection import intake
+from server.review.deadlines import VIETNAM, today
 from server.core.tables import AuditLog, Period, Submission, User
 
 ANNUAL = FORMS[0][2]
@@ -204,3 +205,55 @@ def test_a_form_that_arrives_while_the_reviewer_reads_the_page_holds_the_approva
                            json={"action": "approve", "version": now["version"],
                                  "seen_submission": now["last_submission"]})
     assert approved.status_code == 200 and approved.json()["values"]["c3_abused_children"] == 2
+
+
+def _send_completed(client, completed: datetime):
+    return client.post("/api/submissions", headers=csrf_header(client),
+                       json={"uuid": str(uuid.uuid4()), "form_id": "commune-annual", "form_version": 1,
+                             "answers": ANNUAL, "client_created_at": completed.isoformat()})
+
+
+def test_a_form_completed_on_the_phone_by_the_closing_date_is_taken_in_the_grace_days(client, world) -> None:
+    """The commune did its work on time, the phone had no connection: taken within GRACE_DAYS, shown to the
+    reviewer as arrived late; completed after the date, or arriving after the grace, it is refused in words."""
+    period, commune = world["period"], world["commune_a"]
+    login(client, "collab_a")
+    _close_period(world, days_ago=2)
+    closing = today() - timedelta(days=2)
+    on_the_day = datetime.combine(closing, time(21, 30), tzinfo=VIETNAM)  # late in the evening, Vietnam time
+    taken = _send_completed(client, on_the_day)
+    assert taken.status_code == 201, taken.text
+
+    next_day = _send_completed(client, on_the_day + timedelta(hours=3))
+    assert next_day.status_code == 422
+    refused = next_day.json()
+    assert refused["detail"] == refused["errors"][0]["message"] and "%(" not in refused["detail"]
+    assert "Kỳ đánh giá đã hết hạn nhận phiếu từ ngày" in refused["detail"]
+    ahead = _send_completed(client, datetime.now(timezone.utc) + timedelta(days=3))  # a phone clock set ahead
+    assert ahead.status_code == 422
+
+    client.cookies.clear()
+    login(client, "reviewer_x")
+    page = client.get(f"/review/{period.id}/{commune.code}").text
+    assert page.count('class="muted arrived-late"') == 1
+    assert f"hoàn thành trên điện thoại ngày {closing.strftime('%d/%m/%Y')}" in page
+
+    # After the grace days the period no longer takes it, and says why; a reviewer's extension still works.
+    _close_period(world, days_ago=intake.GRACE_DAYS + 1)
+    closing = today() - timedelta(days=intake.GRACE_DAYS + 1)
+    client.cookies.clear()
+    login(client, "collab_a")
+    too_late = _send_completed(client, datetime.combine(closing, time(10), tzinfo=VIETNAM))
+    assert too_late.status_code == 422
+    detail = too_late.json()["detail"]
+    assert f"hoàn thành ngày {closing.strftime('%d/%m/%Y')}" in detail and "7 ngày" in detail and "gia hạn" in detail
+    client.cookies.clear()
+    login(client, "reviewer_x")
+    extend = {"action": "extend", "extended_until": today().isoformat(), "reason": "Xã mất mạng do bão",
+              "version": "0"}
+    done = client.post(f"/review/{period.id}/{commune.code}/action", headers=csrf_header(client), data=extend,
+                       follow_redirects=False)
+    assert done.status_code == 303, done.text
+    client.cookies.clear()
+    login(client, "collab_a")
+    assert _send_completed(client, datetime.combine(closing, time(10), tzinfo=VIETNAM)).status_code == 201

@@ -175,6 +175,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/my/submissions"): Case("/my/submissions", logged_in(200)),
     ("GET", "/sw.js"): Case("/sw.js", everyone(200)),
     ("GET", "/offline"): Case("/offline", everyone(200), note="what the phone shows when the server cannot be reached"),
+    ("GET", "/offline/logout"): Case("/offline/logout", everyone(200),
+                                     note="what the phone shows after logging out while the server cannot be reached"),
     ("GET", "/favicon.ico"): Case("/favicon.ico", everyone(200)),
     ("GET", "/api/me"): Case("/api/me", logged_in(200, public=401)),
     ("GET", "/api/my/offline"): Case("/api/my/offline", logged_in(200, public=401),

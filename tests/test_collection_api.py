@@ -6,6 +6,7 @@ import asyncio
 import random
 import shutil
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -222,3 +223,53 @@ def test_the_form_page_weighs_under_60_kb_compressed(client, world) -> None:
         assert response.status_code == 200, path
         total += len(gzip.compress(response.content))
     assert total < 60 * 1024, f"{total} bytes"
+
+
+def test_no_error_answer_of_the_api_shows_a_raw_placeholder(client, world) -> None:
+    """Every refusal says its numbers and names: a '%(' left in a detail or message is a msgid shown unfilled."""
+    import json
+
+    login(client, "collab_a")
+    huge = json.dumps(body_for("commune-annual")).replace('"c3_abused_children": ', '"c3_abused_children": 1' + "0" * 400 + ", \"x\": ", 1)
+    answers = [
+        post(client, body_for(form_version=99)),
+        post(client, {**body_for(), "form_id": "no-such-form"}),
+        post(client, body_for(answers={"respondent": "child", "age_band": "age_30_59", "overall": "satisfied"})),
+        post(client, body_for(username="collab_b")),
+        post(client, body_for(commune_code="00008")),
+        client.post("/api/submissions", content=huge, headers={**csrf_header(client), "content-type": "application/json"}),
+        client.put(f"/api/submissions/{uuid.uuid4()}/photos/photo.jpg", headers=csrf_header(client)),
+        client.get("/api/forms/play-area/99"),
+        client.post("/api/my/assessment/send", json={"version": 99}, headers=csrf_header(client)),
+    ]
+    login(client, "reviewer_x")
+    answers.append(client.post(f"/review/{world['period'].id}/00004/action", headers=csrf_header(client),
+                               data={"action": "extend", "extended_until": "2020-01-01", "reason": "x", "version": "0"}))
+    for response in answers:
+        assert 400 <= response.status_code < 500, (response.request.url, response.status_code, response.text[:300])
+        assert "%(" not in response.text, (response.request.url, response.text[:500])
+    unknown = answers[0].json()
+    assert unknown["detail"] == "Không có biểu mẫu satisfaction phiên bản 99."
+    too_big = answers[5].json()
+    assert too_big["status"] == 422 and "Số quá lớn." in [e["message"] for e in too_big["errors"]], too_big
+
+
+def test_an_activity_date_is_a_day_of_the_periods_span_that_has_already_happened(client, world) -> None:
+    """The world's period is of 2026 and has no span of its own: dates from 01/01/2025 to today (Vietnam)."""
+    from server.review.deadlines import today
+
+    login(client, "collab_a")
+    latest = today().strftime("%d/%m/%Y")
+    for day in ["0001-01-01", "2099-12-31", "2024-12-31", (today() + timedelta(days=1)).isoformat()]:
+        body = body_for("child-participation")
+        body["answers"].update(activity_date=day, commune_answered=False)
+        body["answers"].pop("answered_date", None)
+        refused = post(client, body)
+        assert refused.status_code == 422, (day, refused.text)
+        assert refused.json()["errors"] == [{"field": "answers.activity_date", "code": "date_out_of_range",
+                                             "message": f"Nhập một ngày từ 01/01/2025 đến {latest}."}], day
+    body = body_for("child-participation")
+    body["answers"].update(activity_date=today().isoformat(), commune_answered=False)
+    body["answers"].pop("answered_date", None)
+    assert post(client, body).status_code == 201
+    assert stored_count() == 1

@@ -26,7 +26,7 @@ process.stdin.on("end", () => {
   const data = JSON.parse(input);
   process.stdout.write(JSON.stringify({
     logic: data.logic.map(([expr, answers]) => logic.evaluate(expr, answers)),
-    validate: data.validate.map(([form, answers, lang]) => forms.validate(form, answers, data.messages, lang)),
+    validate: data.validate.map(([form, answers, lang, dates]) => forms.validate(form, answers, data.messages, lang, dates)),
   }));
 });
 """
@@ -115,6 +115,12 @@ def _shipped_cases() -> list[tuple[dict, dict]]:
     ]
 
 
+SPAN = ("2025-01-01", "2026-12-02")  # a period's span as the server gives it: its start to today
+DATED = [{**PARTICIPATION_OK, "activity_date": day, "answered_date": answered}
+         for day, answered in [("0001-01-01", "2025-06-15"), ("2099-12-31", "2099-12-31"), ("2024-12-31", "2025-01-01"),
+                               ("2025-01-01", "2026-12-02"), ("2026-12-02", "2026-12-03")]]
+
+
 def test_the_phone_evaluator_agrees_with_the_server() -> None:
     cases = [(expr, ANSWERS) for expr, _ in LOGIC_TABLE]
     results = run_in_node(cases, [])["logic"]
@@ -127,13 +133,18 @@ def test_the_phone_validator_agrees_with_the_server() -> None:
     every_type = EVERY_TYPE.to_client_json()
     cases = [(every_type, answers, "en") for answers, _ in CASES]
     cases += [(form, answers, language) for form, answers in _shipped_cases() for language in ("vi", "en")]
+    participation = registry.get_form("child-participation", 1).to_client_json()
+    cases += [(participation, answers, "vi", SPAN) for answers in DATED]
     results = run_in_node([], cases)["validate"]
     assert len(results) == len(cases)
     compared = 0
-    for (form_json, answers, language), from_js in zip(cases, results):
+    for (form_json, answers, language, *dates), from_js in zip(cases, results):
         form = EVERY_TYPE if form_json is every_type else registry.get_form(form_json["form_id"], form_json["version"])
         expected = [{"field": p.field, "code": p.code, "params": p.params, "message": p.render(str, language)}
-                    for p in validate(form, answers)]
+                    for p in validate(form, answers, *dates)]
         assert from_js == expected, answers
         compared += len(expected)
     assert compared > 40  # the cases really produce problems on both sides
+    dated = [[problem["code"] for problem in result] for result in results[-len(DATED):]]
+    assert dated == [["date_out_of_range"], ["date_out_of_range", "date_out_of_range"], ["date_out_of_range"], [],
+                     ["date_out_of_range"]]

@@ -81,6 +81,15 @@ def test_every_response_to_a_logged_in_user_names_them(client, world) -> None:
                   "commune_code": "00004", "commune_name": "Phường Ba Đình"}
 
 
+def test_a_logged_in_users_pages_stay_out_of_the_browsers_http_cache(client, world) -> None:
+    """On a shared phone, "back" after a logout must not bring the previous user's page from the HTTP cache."""
+    assert "no-store" not in client.get("/public").headers.get("cache-control", "")
+    login(client, "collab_a")
+    for url in ["/my", "/my/submissions", "/my/forms/satisfaction/1", "/public"]:
+        assert client.get(url).headers["cache-control"] == "no-store", url
+    assert client.get("/static/app.css").headers.get("cache-control") != "no-store"  # the same for everybody
+
+
 def test_a_form_queued_by_another_user_of_the_phone_is_refused_and_nothing_is_stored(client, world) -> None:
     login(client, "collab_b")
     refused = post(client, body_for(username="collab_a"))
@@ -116,6 +125,8 @@ def test_favicon_and_the_no_connection_page(client, world) -> None:
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon" and icon.content[:4] == b"\0\0\1\0"
     page = client.get("/offline")
     assert page.status_code == 200 and "Không liên lạc được với máy chủ" in page.text
+    page = client.get("/offline/logout")
+    assert page.status_code == 200 and "Bạn đã đăng xuất trên điện thoại này" in page.text
     worker = client.get("/sw.js")
     assert offline.build() in worker.text and "__VERSION__" not in worker.text
 

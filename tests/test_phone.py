@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import datetime, time as clock_time, timedelta, timezone
 
 import pytest
 from PIL import Image
+from piccolo.utils.sync import run_sync
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from photo_files import GPS_IFD, photo_bytes
-from server.core.tables import Submission, SubmissionPhoto
+from server.core.tables import Assessment, Period, Submission, SubmissionPhoto
+from server.review.assessments import get_or_create
+from server.review.deadlines import VIETNAM, today
 
 FORMS = ["/my/forms/child-participation/1", "/my/forms/commune-annual/1", "/my/forms/play-area/1",
          "/my/forms/satisfaction/1"]
@@ -215,6 +219,50 @@ def test_a_shared_phone_never_sends_a_form_in_another_users_session(phone, serve
     assert [(row["author"], row["commune"]) for row in rows] == [("collab_a", "00004")]
 
 
+
+def test_logging_out_offline_works_at_once_and_the_server_is_told_before_anything_else(
+        phone, server, world, tmp_path) -> None:
+    """A logs out while the server is down: the phone forgets A's pages at once and says so; when the server
+    answers again, the logout reaches it before any other request, so the next person gets the login page
+    (not A's commune, not A's session). A's unsent form stays on the phone, for A."""
+    log_in(phone, "collab_a")
+    server.stop()
+    phone.goto("/my/forms/satisfaction/1")
+    fill_satisfaction(phone)
+    phone.get_by_role("button", name="Gửi phiếu").click()
+    phone.wait_for_selector("#outbox li[data-status='queued']")
+    phone.goto("/my", timeout=DEADLINE_MS)
+    assert phone.get_by_role("heading", name="Phường Ba Đình").is_visible()
+    phone.get_by_role("button", name="Đăng xuất").click()
+    phone.get_by_role("button", name="Vẫn đăng xuất").click()
+    phone.wait_for_selector("#logged-out-offline", timeout=DEADLINE_MS + 2000)
+    said = phone.locator("main").inner_text()
+    assert "Bạn đã đăng xuất trên điện thoại này" in said and "ngay khi máy chủ trả lời lại" in said
+    phone.screenshot(path=str(tmp_path / "logged-out-offline.png"), full_page=True)
+    no_sideways_scroll(phone)
+    assert phone.evaluate("caches.keys()").count("phuhop-pages-collab_a") == 0
+    phone.go_back()  # the page A left: not shown again
+    assert "Phường Ba Đình" not in phone.locator("body").inner_text()
+    for path in ["/my", "/my/forms/satisfaction/1"]:  # the next person, still offline: none of A's pages
+        phone.goto(path, timeout=DEADLINE_MS)
+        assert "Phường Ba Đình" not in phone.locator("body").inner_text(), path
+        assert phone.get_by_role("heading", name="Không liên lạc được với máy chủ").is_visible(), path
+
+    server.start()
+    phone.goto("/")  # the first request once the server is back: the logout goes before it
+    phone.wait_for_selector("#username")
+    assert "Phường Ba Đình" not in phone.locator("body").inner_text()
+    assert phone.evaluate("fetch('/api/me').then(r => r.status)") == 401
+    phone.fill("#username", "collab_b")
+    phone.fill("#password", PASSWORD)
+    phone.get_by_role("button", name="Đăng nhập").click()
+    phone.wait_for_url("**/my")
+    assert phone.get_by_role("heading", name="Phường Ngọc Hà").is_visible()
+    phone.wait_for_selector("#others-waiting:not([hidden])")  # A's form waits for A, and only for A
+    assert [(item["user"], item["status"]) for item in outbox(phone)] == [("collab_a", "queued")]
+    assert stored() == []
+
+
 # ---------------------------------------------------------------- photos
 
 def test_a_photo_taken_offline_arrives_once_with_its_submission_small_and_without_location(
@@ -311,10 +359,29 @@ def test_the_form_guides_in_words_and_clears_a_message_once_the_answer_is_right(
     phone.fill("#f-period_year", "2026")
     phone.fill("#f-children_total", "3,5")
     phone.get_by_role("button", name="Tiếp theo").click()
-    assert phone.locator("[data-key='children_total'] .field-error").inner_text() == "Nhập một số nguyên."
+    whole = "Nhập một số nguyên, chỉ dùng các chữ số 0–9."
+    assert phone.locator("[data-key='children_total'] .field-error").inner_text() == whole
+    # A filled box is never "needs an answer": what it holds is said, the same way the server says it.
+    for typed in ["²", "1e3", "１２", "0x10"]:
+        phone.fill("#f-children_total", typed)
+        assert phone.locator("[data-key='children_total'] .field-error").inner_text() == whole, typed
+    phone.fill("#f-children_total", "1" + "0" * 5000)
+    assert phone.locator("[data-key='children_total'] .field-error").inner_text() == "Số quá lớn."
     phone.fill("#f-children_total", "1.559")
     assert phone.locator("[data-key='children_total'] .field-error").inner_text() == ""
     assert phone.evaluate("PhuhopStore.get('drafts', 'collab_a:commune-annual:1')")["answers"]["children_total"] == 1559
+
+    # A date is of the period's span and has already happened: the phone says so as the server would.
+    phone.goto("/my/forms/child-participation/1")
+    phone.wait_for_selector("#survey fieldset:not([hidden])")
+    today_here = phone.evaluate("new Date().toLocaleDateString('en-GB')")  # the phone's own today, dd/mm/yyyy
+    for day in ["0001-01-01", "2099-12-31"]:
+        phone.fill("#f-activity_date", day)
+        phone.get_by_role("button", name="Tiếp theo").click()
+        assert phone.locator("[data-key='activity_date'] .field-error").inner_text() == \
+            f"Nhập một ngày từ 01/01/2025 đến {today_here}.", day
+    assert phone.locator("#f-activity_date").get_attribute("max") == phone.evaluate(
+        "new Date().toLocaleDateString('sv')")  # the date picker stops at today
 
     # The last step has no dead "next": it sends.
     phone.goto("/my/forms/satisfaction/1")
@@ -349,6 +416,52 @@ def test_a_refused_submission_is_corrected_in_the_form_and_accepted(phone, world
     assert [item["status"] for item in outbox(phone)] == ["stored"]
 
 
+
+def test_a_refusal_not_about_the_answers_says_why_and_the_form_goes_again_once_resolved(
+        phone, server, world, tmp_path) -> None:
+    """The period closed two days ago. A form completed on the phone on the closing day (its clock) that
+    reaches the server now is taken (the grace days); one completed today is refused: the list says why in
+    the server's words, offers to send it again (not to correct answers that are fine), and it goes once the
+    reviewer gave the commune more time."""
+    closing = today() - timedelta(days=2)
+    Period.update({Period.closes_on: closing.isoformat()}).where(Period.id == world["period"].id).run_sync()
+    phone.clock.install(time=datetime.combine(closing, clock_time(20), tzinfo=VIETNAM))
+    log_in(phone)
+    phone.goto("/my/forms/satisfaction/1")
+    fill_satisfaction(phone)
+    phone.get_by_role("button", name="Gửi phiếu").click()
+    phone.wait_for_selector("#stored li[data-status='stored']", timeout=30_000)
+
+    phone.clock.set_system_time(datetime.now(timezone.utc))
+    phone.goto("/my/forms/satisfaction/1")
+    fill_satisfaction(phone)
+    phone.get_by_role("button", name="Gửi phiếu").click()
+    phone.wait_for_selector("#outbox li[data-status='rejected']", timeout=30_000)
+    phone.goto("/my/submissions")
+    refused = phone.locator("#outbox li[data-status='rejected']")
+    said = refused.inner_text()
+    assert f"Kỳ đánh giá đã hết hạn nhận phiếu từ ngày {closing.strftime('%d/%m/%Y')}" in said, said
+    assert "gia hạn cho xã" in said and "Dữ liệu gửi lên có lỗi" not in said
+    assert refused.get_by_role("link", name="Sửa phiếu").count() == 0
+    phone.screenshot(path=str(tmp_path / "refused-period-closed.png"), full_page=True)
+    no_sideways_scroll(phone)
+    uuid = refused.get_attribute("data-uuid")
+    phone.goto(f"/my/forms/satisfaction/1?edit={uuid}")  # opened anyway: no red fields to look for
+    phone.wait_for_selector("#survey fieldset:not([hidden])")
+    said = phone.locator("#form-status").inner_text()
+    assert "Kỳ đánh giá đã hết hạn" in said and "Không cần sửa câu trả lời nào" in said
+    assert "đánh dấu" not in said and phone.locator(".field.invalid").count() == 0
+
+    extended = (today() + timedelta(days=3)).isoformat()  # what a reviewer's extension writes
+    row = run_sync(get_or_create(world["period"], world["commune_a"]))  # Playwright's loop runs in this thread
+    Assessment.update({Assessment.extended_until: extended}).where(Assessment.id == row.id).run_sync()
+    phone.goto("/my/submissions")
+    phone.get_by_role("button", name="Gửi lại").click()
+    phone.wait_for_selector("#outbox li[data-status]", state="detached", timeout=30_000)  # nothing waits
+    assert sorted(item["status"] for item in outbox(phone)) == ["stored", "stored"]
+    assert len(stored()) == 2
+
+
 # ---------------------------------------------------------------- lists, favicon, layout
 
 def test_my_submissions_keeps_waiting_and_stored_apart_and_says_what_each_one_is(phone, server, world, tmp_path) -> None:
@@ -365,6 +478,7 @@ def test_my_submissions_keeps_waiting_and_stored_apart_and_says_what_each_one_is
     phone.get_by_role("button", name="Gửi phiếu").click()
     phone.wait_for_selector("#outbox li[data-status='queued']")
     phone.goto("/my/submissions")
+    phone.wait_for_selector("#outbox li[data-status='queued']")  # the lists are drawn from IndexedDB after load
     waiting = phone.locator("#outbox li[data-status='queued']")
     done = phone.locator("#stored li[data-status='stored']")
     assert waiting.count() == 1 and done.count() == 1

@@ -3,13 +3,15 @@
    server would refuse. Rules are in validate.py's docstring; a parity test runs one table of
    cases through both. Needs PhuhopLogic (logic.js). Plain ES2017, no dependencies.
 
-   PhuhopForms.validate(form, answers, messages, lang) -> [{field, code, params, message}]
+   PhuhopForms.validate(form, answers, messages, lang, dates) -> [{field, code, params, message}]
    `messages` maps problem codes to translated texts with %(name)s placeholders (the server
-   sends them); `lang` picks the form's own constraint messages (default "vi"). */
+   sends them); `lang` picks the form's own constraint messages (default "vi"); `dates` is
+   [earliest, latest] (ISO), the span a date answer may be in (default 2000-01-01 to 2099-12-31). */
 (function (root) {
   "use strict";
   var logic = root.PhuhopLogic || (typeof require === "function" ? require("./logic.js") : null);
   var DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+  var ANY_DATE = ["2000-01-01", "2099-12-31"];  /* as validate.py */
   var PHOTO = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
   var GEOPOINT_KEYS = ["lat", "lon", "accuracy"];
 
@@ -61,10 +63,13 @@
     return { value: value, code: null };
   }
 
-  function check(field, value) {
+  function day(iso) { return iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4); }
+
+  function check(field, value, dates) {
     var kind = field.type;
     if (kind === "integer" || kind === "decimal") {
-      if (!logic.isNumber(value)) { return { value: value, code: "not_a_number" }; }
+      if (typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER) { return { value: value, code: "too_large" }; }
+      if (!logic.isNumber(value)) { return { value: value, code: kind === "integer" ? "not_integer" : "not_a_number" }; }
       if (kind === "integer" && !Number.isInteger(value)) { return { value: value, code: "not_integer" }; }
       if (given(field.min) && value < field.min) { return { value: value, code: "below_min", params: { min: field.min } }; }
       if (given(field.max) && value > field.max) { return { value: value, code: "above_max", params: { max: field.max } }; }
@@ -85,7 +90,13 @@
       }
       return { value: text, code: null };
     }
-    if (kind === "date") { return { value: value, code: isDate(value) ? null : "bad_date" }; }
+    if (kind === "date") {
+      if (!isDate(value)) { return { value: value, code: "bad_date" }; }
+      if (value < dates[0] || value > dates[1]) {
+        return { value: value, code: "date_out_of_range", params: { earliest: day(dates[0]), latest: day(dates[1]) } };
+      }
+      return { value: value, code: null };
+    }
     if (kind === "geopoint") { return checkGeopoint(field, value); }
     var ok = typeof value === "string" && Array.from(value).length <= field.max_length && PHOTO.test(value);
     return { value: value, code: ok ? null : "bad_photo" };
@@ -98,8 +109,9 @@
     return text;
   }
 
-  function validate(form, answers, messages, lang) {
+  function validate(form, answers, messages, lang, dates) {
     lang = lang || "vi";
+    dates = dates || ANY_DATE;
     var problems = [];
     function problem(key, code, params, texts) {
       params = params || {};
@@ -126,7 +138,7 @@
         if (field.required) { problem(field.key, "required"); }
         return;
       }
-      var result = check(field, value);
+      var result = check(field, value, dates);
       if (result.code === null && given(field.constraint)) {
         var scope = Object.assign({}, seen);
         scope[field.key] = result.value;

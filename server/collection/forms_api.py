@@ -6,10 +6,10 @@ from typing import Any
 
 from litestar.params import FromPath
 from litestar import get
-from litestar.exceptions import NotFoundException
 from pydantic import BaseModel
 
 from forms import registry as form_registry
+from server.core.errors import not_found
 
 
 class FormVersionSummary(BaseModel):
@@ -31,7 +31,7 @@ async def get_form_version(form_id: FromPath[str], version: FromPath[int]) -> di
     try:
         return form_registry.get_form(form_id, version).to_client_json()
     except form_registry.FormNotAccepted as missing:
-        raise NotFoundException(missing.message) from missing
+        raise not_found(missing.message, missing.params) from missing
 
 
 ROUTES = [list_forms, get_form_version]

@@ -12,7 +12,9 @@
   fetched again by the next sync.
 - `GET /api/me`: who the session belongs to (the phone sends queued forms only in their author's session)
   and, by answering at all, that the server is reachable.
-- `/offline`: the page the worker shows when the server cannot be reached and it has no copy to show.
+- `/offline`: the page the worker shows when the server cannot be reached and it has no copy to show;
+  `/offline/logout`: the one it shows when someone logged out and the server could not be told yet (the
+  worker tells it first thing when it answers again).
 - `/favicon.ico`.
 """
 
@@ -36,6 +38,7 @@ from forms import registry as form_registry
 from forms.loader import DEFINITIONS_DIR
 from forms.model import FormVersion
 from server.accounts.auth import current_user, requires_login, unit_of
+from server.collection import intake
 from server.core import i18n
 from server.core.tables import Assessment, ReviewComment, Submission, User
 from server.rules import assign
@@ -120,8 +123,10 @@ async def page_versions(user: User) -> dict[str, str]:
     listed = [(form.form_id, form.version) for form in forms]
     urls = {"/my": version("my", listed, data), "/my/submissions": version("submissions", data),
             "/my/assessment": version("assessment", data)}
+    earliest = await intake.earliest_date(commune)  # the form page checks dates from this day on
     for form in forms:
-        urls[f"/my/forms/{form.form_id}/{form.version}"] = version("form", _form_hash(form.form_id, form.version))
+        urls[f"/my/forms/{form.form_id}/{form.version}"] = version("form", _form_hash(form.form_id, form.version),
+                                                                   earliest)
         urls[f"/api/forms/{form.form_id}/{form.version}"] = build() + "." + _form_hash(form.form_id, form.version)
     return urls
 
@@ -136,10 +141,17 @@ async def versioned(request: Request, template: Template) -> Template:
 
 
 async def add_user_header(message: Message, scope: Scope) -> None:
-    """A `before_send` hook: every response to a logged-in user names them, for the phone's service worker."""
+    """A `before_send` hook: every response to a logged-in user names them, for the phone's service worker.
+
+    Their pages are not kept by the browser's HTTP cache either (`no-store`, unless the route chose): on a
+    shared phone, "back" after a logout would show the previous user's page from it, offline too. The
+    service worker keeps what the user needs offline, per user, and drops it at logout."""
     user = scope.get("user")
     if message["type"] == "http.response.start" and user is not None:
-        MutableScopeHeaders.from_message(message)[USER_HEADER] = quote(user.username, safe="")
+        headers = MutableScopeHeaders.from_message(message)
+        headers[USER_HEADER] = quote(user.username, safe="")
+        if "cache-control" not in headers and (headers.get("content-type") or "").startswith("text/html"):
+            headers["cache-control"] = "no-store"
 
 
 # ---------------------------------------------------------------- routes
@@ -180,6 +192,11 @@ async def offline_page() -> Template:
     return Template("offline.html")
 
 
+@get("/offline/logout", name="offline_logout", include_in_schema=False)
+async def offline_logout_page() -> Template:
+    return Template("offline_logout.html")
+
+
 @lru_cache(maxsize=1)
 def _service_worker() -> str:
     return (STATIC / "sw.js").read_text().replace("__VERSION__", build())
@@ -196,4 +213,4 @@ async def favicon() -> File:
                 headers={"cache-control": "public, max-age=604800"})
 
 
-ROUTES = [offline_manifest, me, offline_page, service_worker, favicon]
+ROUTES = [offline_manifest, me, offline_page, offline_logout_page, service_worker, favicon]

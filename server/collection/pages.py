@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
@@ -17,8 +16,9 @@ from forms import registry as form_registry
 from forms.identify import describe, identifying_keys
 from forms.validate import MESSAGES as FORM_MESSAGES
 from server.accounts.auth import current_user, requires_login, unit_of
-from server.collection import submissions
+from server.collection import intake, submissions
 from server.collection.offline import forms_for, versioned
+from server.core.errors import not_found
 from server.core import i18n
 from server.core.tables import Assessment, ReviewComment, User
 from server.review import assessments, lists
@@ -58,6 +58,10 @@ CLIENT_MESSAGES = {
     "no": i18n.N_("No"),
     "retry": i18n.N_("Try again now"),
     "edit": i18n.N_("Correct it"),
+    "send_again": i18n.N_("Send again"),
+    "answers_refused": i18n.N_("Answers to correct: %(messages)s"),
+    "refused_not_answers": i18n.N_("The server refused this form: %(reason)s The answers need no change: send it "
+                                   "again once this is resolved, or delete it from this phone."),
     "forget": i18n.N_("Delete from this phone"),
     "forget_confirm": i18n.N_("Delete this form from the phone? It has not been stored on the server."),
     "photo_take": i18n.N_("Take or choose a photo"),
@@ -120,10 +124,10 @@ async def fill_form(request: Request, form_id: FromPath[str], version: FromPath[
     try:
         form = form_registry.get_form(form_id, version)
     except form_registry.FormNotAccepted as missing:
-        raise NotFoundException(missing.message) from missing
+        raise not_found(missing.message, missing.params) from missing
     user = current_user(request)
     page_data = phone_data(user, form=form.to_client_json(), identify=identifying_keys(form),
-                           retired=form.status == "retired")
+                           retired=form.status == "retired", earliest_date=await intake.earliest_date(unit_of(user)))
     return await versioned(request, Template("fill.html", context={"form": form, "commune": unit_of(user),
                                                                    "page_data": page_data}))
 

@@ -73,9 +73,10 @@ def _candidates(field: FormField, answers: dict[str, Any], rng: random.Random,
     if kind == "text":
         text = " ".join(rng.sample(WORDS, 3)).capitalize()
         return [text[: field.max_length]]
-    if kind == "date":
+    if kind == "date":  # days that have already happened (a form's dates are of past events)
         start = date(year, 1, 1)
-        dates = [(start + timedelta(days=rng.randrange(0, 330))).isoformat() for _ in range(10)]
+        days = max(1, min(330, (date.today() - start).days - 31))
+        dates = [(start + timedelta(days=rng.randrange(0, days))).isoformat() for _ in range(10)]
         related = [answers[key] for key in sorted(variables(field.constraint)) if isinstance(answers.get(key), str)]
         later = [(date.fromisoformat(d) + timedelta(days=rng.randint(1, 30))).isoformat() for d in related]
         return dates + later + related

@@ -78,13 +78,15 @@ async def submit(user: User, *, uuid: UUID, form_id: str, form_version: int, ans
     # fails on the unique index, or here when a resend no longer validates (its form retired since).
     try:
         form = _accepting_form(form_id, form_version)
+        # One read: the period that takes this version, its closing date (a form completed on time has a
+        # few days' grace), kept aside once approved; the days its date answers may be.
+        taken = await intake.intake_for(user, commune, form_id, form_version, client_created_at)
+        period_id, state = taken.period_id, taken.state
         try:
-            cleaned = clean(form, answers)  # validates as it cleans: one pass over the answers
+            cleaned = clean(form, answers, taken.dates)  # validates as it cleans: one pass over the answers
         except InvalidAnswers as invalid:
             raise InputError([FieldError(f"answers.{p.field}", p.code, p.render(gettext, current_language()))
                               for p in invalid.problems]) from invalid
-        # One read: the period that takes this version, its closing date, kept aside once approved.
-        period_id, state = await intake.intake_for(user, commune, form_id, form_version)
     except InputError:
         existing = await Submission.objects().where(Submission.uuid == uuid).first()
         if existing is not None:
@@ -123,7 +125,7 @@ def _accepting_form(form_id: str, form_version: int):
     except form_registry.FormNotAccepted as refused:
         raise InputError([FieldError("form_version" if refused.code == "retired" else "form_id", refused.code,
                                      refused.message, refused.params)],
-                         detail=refused.message, status_code=422) from refused
+                         detail=refused.message, status_code=422, params=refused.params) from refused
 
 
 async def list_for(user: User, limit: int = 50, offset: int = 0, with_answers: bool = False) -> list[dict[str, Any]]:

@@ -41,14 +41,23 @@ class FieldError:
 
 
 class InputError(HTTPException):
-    """Bad input: 4xx with every problem listed by field; nothing was stored."""
+    """Bad input: 4xx with every problem listed by field; nothing was stored. `detail` (a msgid, with its
+    `params`) says what went wrong in one sentence: the phone shows it in its list of refused forms."""
 
     status_code = 422
 
     def __init__(self, errors: list[FieldError], detail: str = N_("The data sent has errors."),
-                 status_code: int = 422) -> None:
+                 status_code: int = 422, params: dict[str, Any] | None = None) -> None:
         super().__init__(detail=detail, status_code=status_code)
         self.errors = errors
+        self.params = params or {}
+
+
+def not_found(message: str, params: dict[str, Any]) -> NotFoundException:
+    """A 404 whose detail is a msgid with params (filled where it is translated, like InputError's)."""
+    error = NotFoundException(message)
+    error.params = params
+    return error
 
 
 STORAGE_FULL = N_("The server's storage is full: nothing was stored. The form stays on your phone; "
@@ -75,7 +84,8 @@ def _detail(exc: Exception, status: int) -> str:
     """Our own msgids are translated; Litestar's technical English gives way to a plain message."""
     detail = getattr(exc, "detail", "") or ""
     if detail and has_message(detail):
-        return gettext(detail)
+        params = getattr(exc, "params", None)  # InputError's and not_found's: the msgid's %(name)s
+        return gettext(detail, **(params if isinstance(params, dict) else {}))
     return gettext(STATUS_MESSAGES.get(status, STATUS_MESSAGES[400 if status < 500 else 500]))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -12,7 +11,7 @@ from forms import registry as form_registry
 from forms.xlsform import export_xlsform
 from server.core import i18n
 from server.accounts.auth import current_user, requires_role
-from server.core.errors import InputError
+from server.core.errors import InputError, not_found
 from server.openrosa import drafts, tokens
 from server.openrosa.routes import MAX_BODY
 
@@ -83,7 +82,7 @@ async def download_xlsform(form_id: FromPath[str], file_name: FromPath[str]) -> 
             raise form_registry.FormNotAccepted("unknown", i18n.N_("This page does not exist."))
         form = form_registry.get_form(form_id, int(version))
     except form_registry.FormNotAccepted as missing:
-        raise NotFoundException(missing.message) from missing
+        raise not_found(missing.message, missing.params) from missing
     return Response(export_xlsform(form), media_type=XLSX, headers={
         "Content-Disposition": f'attachment; filename="{form.form_id}-v{form.version}.xlsx"'})
 

@@ -178,7 +178,7 @@ async def render_review(request: Request, ctx: assessments.Context, *, errors: l
     return await render_off_loop(request, Template("review_commune.html", status_code=status, context={
         "ctx": ctx, "period": ctx.period, "view": view, "history": history, "errors": errors or [], "form": form or {},
         "state_labels": STATE_LABELS, "action_labels": ACTION_LABELS, "done": done, "labels": indicators.indicator_labels(),
-        "user": user, "forms_sent": submission_view.grouped(sent), "flags": raised,
+        "user": user, "forms_sent": submission_view.grouped(sent, view["closing"]), "flags": raised,
         "flags_by_key": {key: [f for f in raised if key in f.keys] for f in raised for key in f.keys},
         "fix": request.query_params.get("fix", ""),
         "sources": submission_view.sources(sent, [row["key"] for row in view["indicator_rows"]]),

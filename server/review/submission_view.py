@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid as uuid_module
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -20,7 +20,7 @@ from forms.derive import DETAILED_SOURCES
 from forms.logic import evaluate
 from forms.model import FormField, FormVersion
 from server.core.i18n import N_, format_date, format_number, format_percent, gettext
-from server.collection import photos
+from server.collection import intake, photos
 from server.core.tables import Period, Submission, Unit, User
 from server.core.templating import localized
 from server.review import assessments
@@ -133,6 +133,7 @@ class Entry:
     source: str
     state: str  # "" for a normal one
     counted: bool = True
+    completed_on: date | None = None  # taken in the grace days after the closing date: completed on this day
 
 
 @dataclass
@@ -146,8 +147,9 @@ class FormGroup:
         return sum(1 for entry in self.entries if entry.counted)
 
 
-def grouped(rows: list[dict[str, Any]]) -> list[FormGroup]:
-    """Submissions grouped by form (annual first), each with what identifies it and its state."""
+def grouped(rows: list[dict[str, Any]], closing: date | None = None) -> list[FormGroup]:
+    """Submissions grouped by form (annual first), each with what identifies it and its state, and whether
+    it arrived after the commune's closing date (`closing`), completed before it (server/collection/intake.py)."""
     groups: dict[str, FormGroup] = {}
     last_annual = max((row["id"] for row in rows if row["form_id"] == ANNUAL and _counts(row)), default=None)
     for row in rows:
@@ -163,7 +165,7 @@ def grouped(rows: list[dict[str, Any]]) -> list[FormGroup]:
             version=row["form_version"], received_at=row["received_at"], author=row["author"] or "",
             source=gettext(SOURCES.get(row["source"], N_("phone or computer"))),
             state=gettext(STATE_LABELS[state]) if state in STATE_LABELS else state,
-            counted=counted))
+            counted=counted, completed_on=intake.arrived_late(closing, row["received_at"], row["client_created_at"])))
     if last_annual is not None:
         for entry in groups[ANNUAL].entries:
             if not entry.counted and not entry.state:

@@ -114,6 +114,7 @@
     var long = type === "text" && (field.max_length || 0) > 200;
     var input = el(long ? "textarea" : "input", { id: fieldId(field) });
     if (!long) { input.type = type === "date" ? "date" : "text"; }
+    if (type === "date") { input.min = dateSpan()[0]; input.max = dateSpan()[1]; }
     if (field.max_length) { input.maxLength = field.max_length; }
     if (state.answers[field.key] !== undefined) { input.value = state.answers[field.key]; }
     input.addEventListener("input", function () { setAnswer(field.key, input.value.trim() === "" ? null : input.value); });
@@ -253,6 +254,15 @@
     });
   }
 
+  /* The days a date answer may be: from the start of the period's span (the server says which) to today on
+     this phone (every date a form asks is of something that already happened). */
+  function dateSpan() {
+    var now = new Date();
+    var today = now.getFullYear() + "-" + String(now.getMonth() + 1).padStart(2, "0") + "-" +
+      String(now.getDate()).padStart(2, "0");
+    return [data.earliest_date, today];
+  }
+
   function isRelevant(field) {
     return !field.relevant || PhuhopLogic.evaluate(field.relevant, state.answers) === true;
   }
@@ -270,13 +280,19 @@
     computePercents();
   }
 
-  /* Every problem now: the shared rules, numbers the phone cannot read, and the server's refusals. */
+  /* Every problem now: the shared rules, numbers the phone cannot read, and the server's refusals. A box
+     with "²" or "1e3" in it is not empty: what it says goes before "needs an answer". */
   function problemsNow() {
-    var problems = PhuhopForms.validate(form, state.answers, t, lang);
+    var problems = PhuhopForms.validate(form, state.answers, t, lang, dateSpan()).filter(function (problem) {
+      return !unreadable[problem.field];
+    });
     var known = {};
     problems.forEach(function (problem) { known[problem.field] = true; });
     Object.keys(unreadable).forEach(function (key) {
-      if (unreadable[key] && !known[key]) { problems.push({ field: key, message: t.not_a_number }); known[key] = true; }
+      if (unreadable[key]) {
+        problems.push({ field: key, message: fields[key].type === "integer" ? t.not_integer : t.not_a_number });
+        known[key] = true;
+      }
     });
     Object.keys(refused).forEach(function (key) {
       if (JSON.stringify(state.answers[key]) !== refused[key].value) { delete refused[key]; return; }
@@ -442,9 +458,10 @@
   function correct(item) {
     editing = item;
     refused = {};
-    var general = [item.detail];
-    (item.errors || []).forEach(function (error) {
-      var key = String(error.field || "").replace(/^answers\./, "");
+    var why = PhuhopOutbox.reasons(item);
+    var general = why.other;
+    why.answers.forEach(function (error) {
+      var key = error.field.replace(/^answers\./, "");
       if (fields[key]) {
         refused[key] = { message: error.message, value: JSON.stringify(item.answers[key]) };
       } else {
@@ -454,7 +471,9 @@
     start({ uuid: item.uuid, answers: item.answers, step: 0, saved_at: item.queued_at });
     var first = showErrors(problemsNow());
     show(first >= 0 ? first : 0);
-    status(t.fix_refused + (general.length > 1 ? " " + general.slice(1).join(" ") : ""));
+    /* Red fields only when there are some: a refusal about the period is not fixed by changing answers. */
+    status(first >= 0 ? [t.fix_refused].concat(general).join(" ")
+                      : fill(t.refused_not_answers, { reason: general.join(" ") }));
   }
 
   var wanted = new URLSearchParams(location.search).get("edit");

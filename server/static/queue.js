@@ -19,6 +19,7 @@
   var FRESH = 45000;
   var KEEP_STORED = 30;
   var CONTACT = "phuhop:contact";
+  var LOGGED_OUT = "phuhop:logged-out";  /* who logged out on this phone last: their pages must not come back */
   var delay = BASE_DELAY;
   var timer = null;
   var flushing = null;
@@ -113,6 +114,25 @@
     delete entry.errors;
     delete entry.detail;
     return save(entry).then(function () { flush(); return entry.uuid; });
+  }
+
+  /* Why the server refused a form: the problems with answers, and every other reason in its own words. */
+  function reasons(item) {
+    var errors = item.errors || [];
+    var answers = errors.filter(function (error) { return /^answers\./.test(error.field || ""); });
+    var other = errors.filter(function (error) { return answers.indexOf(error) < 0; })
+      .map(function (error) { return error.message; });
+    if (!other.length && !answers.length) { other = [item.detail]; }
+    return { answers: answers, other: other };
+  }
+
+  /* A refusal not about the answers, since resolved: the same form (same UUID, same completion time) again. */
+  function resend(item) {
+    item.status = "queued";
+    delete item.errors;
+    delete item.detail;
+    delay = BASE_DELAY;
+    return save(item).then(function () { return flush(); });
   }
 
   function forget(uuid) {
@@ -257,14 +277,22 @@
     time.textContent = when(item.stored_at || item.queued_at);
     li.append(" ", badge, document.createElement("br"), time);
     if (item.status === "rejected") {
+      var refusal = reasons(item);
       var why = document.createElement("p");
       why.className = "field-error";
-      why.textContent = item.detail;
-      var edit = document.createElement("a");
-      edit.className = "button-link";
-      edit.href = "/my/forms/" + item.form_id + "/" + item.form_version + "?edit=" + item.uuid;
-      edit.textContent = t.edit;
-      li.append(why, edit, " ", button(t.forget, function () {
+      why.textContent = refusal.other.concat(refusal.answers.length ? [fill(t.answers_refused, {
+        messages: refusal.answers.map(function (error) { return error.message; }).join(" ") })] : []).join(" ");
+      li.append(why);
+      if (refusal.answers.length) {  /* the answers can fix it */
+        var edit = document.createElement("a");
+        edit.className = "button-link";
+        edit.href = "/my/forms/" + item.form_id + "/" + item.form_version + "?edit=" + item.uuid;
+        edit.textContent = t.edit;
+        li.append(edit);
+      } else {  /* nothing in the form can: once it is resolved (a later closing date…), the same form again */
+        li.append(button(t.send_again, function () { resend(item); }));
+      }
+      li.append(" ", button(t.forget, function () {
         if (window.confirm(t.forget_confirm)) { forget(item.uuid); }
       }));
     }
@@ -330,12 +358,17 @@
   function guardLogout() {
     var form = document.getElementById("logout-form");
     if (!form) { return; }
+    function leave() {  /* form.submit() fires no submit event */
+      form.dataset.confirmed = "1";
+      localStorage.setItem(LOGGED_OUT, me);
+      form.submit();
+    }
     form.addEventListener("submit", function (event) {
       if (form.dataset.confirmed) { return; }
       event.preventDefault();
       items().then(function (all) {
         var left = mine(all).filter(function (item) { return item.status !== "stored"; }).length;
-        if (!left) { form.dataset.confirmed = "1"; form.submit(); return; }
+        if (!left) { leave(); return; }
         var old = document.getElementById("logout-warning");
         if (old) { old.remove(); }
         var box = document.createElement("div");
@@ -346,7 +379,7 @@
         text.textContent = fill(t.logout_waiting, { count: left });
         var stay = button(t.logout_stay, function () { box.remove(); });
         stay.className = "primary";
-        var anyway = button(t.logout_anyway, function () { form.dataset.confirmed = "1"; form.submit(); });
+        var anyway = button(t.logout_anyway, leave);
         anyway.className = "secondary";
         box.append(text, stay, " ", anyway);
         document.querySelector("main").prepend(box);
@@ -385,12 +418,18 @@
 
   window.PhuhopOutbox = {
     me: me, newUuid: newUuid, items: items, mine: mine, enqueue: enqueue, flush: flush, forget: forget, save: save,
+    reasons: reasons, resend: resend,
     onChange: function (listener) { listeners.push(listener); }
   };
 
   window.addEventListener("online", function () { delay = BASE_DELAY; ping(); });
   window.addEventListener("offline", function () { contact(false); });
+  /* Back to a page of a user who has logged out since (the browser's back-forward cache keeps it whole): no. */
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && localStorage.getItem(LOGGED_OUT) === me) { location.reload(); }
+  });
   document.addEventListener("DOMContentLoaded", function () {
+    if (localStorage.getItem(LOGGED_OUT) === me) { localStorage.removeItem(LOGGED_OUT); }  /* logged in again */
     showStatus();
     readiness(null);
     guardLogout();

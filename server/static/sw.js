@@ -10,7 +10,12 @@
    - Navigations: a form page comes from the phone at once when its copy is of this release; other
      collection pages try the network for 3 s, then the phone's copy (the network answer, if it comes
      later, refreshes the copy). Without any copy: the network, or the "no connection" page.
-   - The API is never cached, except the form definitions listed for offline use. */
+   - The API is never cached, except the form definitions listed for offline use.
+   - Logging out works at once, even offline: the user's pages are deleted before the server is asked, and
+     when it does not answer within a few seconds the phone says it has logged out and keeps the logout (the
+     form's own fields, CSRF token included). It is sent to the server before any other request of this
+     browser goes out; until the server has it, no other request goes out at all (the logged-out user's
+     session cookie is still in the browser). */
 "use strict";
 var VERSION = "__VERSION__";
 var STATIC = "phuhop-static-" + VERSION;
@@ -20,15 +25,18 @@ var ASSETS = ["/static/app.css", "/static/store.js", "/static/queue.js", "/stati
               "/static/validate.js", "/static/manifest.json", "/static/icon.svg", "/favicon.ico"];
 var NETWORK_WAIT = 2500;   /* a cached collection page is shown if the server has not answered by then */
 var FIRST_WAIT = 20000;    /* without a cached copy: how long to wait before saying the server is unreachable */
+var LOGOUT_WAIT = 4000;    /* logging out: how long the server may take before the phone logs out on its own */
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(STATIC).then(function (cache) {
     /* The "no connection" page is fetched without cookies: it must name nobody on a shared phone. */
     return cache.addAll(ASSETS).then(function () {
-      return fetch("/offline", { credentials: "omit" }).then(function (response) {
-        if (!response.ok) { throw new Error("offline page: " + response.status); }
-        return cache.put("/offline", response);
-      });
+      return Promise.all(["/offline", "/offline/logout"].map(function (path) {
+        return fetch(path, { credentials: "omit" }).then(function (response) {
+          if (!response.ok) { throw new Error(path + ": " + response.status); }
+          return cache.put(path, response);
+        });
+      }));
     });
   }).then(function () { return self.skipWaiting(); }));
 });
@@ -155,6 +163,69 @@ self.addEventListener("message", function (event) {
   event.waitUntil(done);
 });
 
+/* ---------------------------------------------------------------- logging out, with or without the server */
+
+var pendingLogout;  /* undefined: not read yet; null: none; else the logout the server has not had yet */
+var delivering = null;
+
+function readLogout() {
+  return readState("logout").then(function (pending) { pendingLogout = pending; return pending; });
+}
+
+/* POST /logout as the page sent it; resolves to the server's answer once it has ended the session. */
+function tellServer(pending) {
+  return fetch("/logout", {
+    method: "POST", body: pending.body, credentials: "same-origin", redirect: "manual", cache: "no-store",
+    headers: { "content-type": pending.type || "application/x-www-form-urlencoded" }
+  }).then(function (response) {
+    /* 303: logged out. 403: the CSRF token changed since (the session may already be over): ask again with a
+       fresh token, read from the login page. */
+    if (response.status === 403 && !pending.retried) {
+      return fetch("/login", { credentials: "same-origin", cache: "no-store" }).then(function (page) {
+        return page.text();
+      }).then(function (html) {
+        var token = /name="_csrf_token" value="([^"]+)"/.exec(html);
+        if (!token) { throw new Error("logout: no CSRF token"); }
+        return tellServer({ body: "_csrf_token=" + encodeURIComponent(token[1]), retried: true });
+      });
+    }
+    /* A server in trouble (5xx) is asked again later; any other refusal is final (or the phone would stay
+       locked behind a logout that can never be delivered). */
+    if (response.status >= 500) { throw new Error("logout: " + response.status); }
+    return writeState("logout", null).then(function () { pendingLogout = null; return response; });
+  });
+}
+
+/* Before any other request: the logout the server has not had yet. Resolves to false while it cannot be told. */
+function loggedOutFirst() {
+  return (pendingLogout === undefined ? readLogout() : Promise.resolve(pendingLogout)).then(function (pending) {
+    if (!pending) { return true; }
+    if (!delivering) {
+      delivering = withTimeout(tellServer(pending), LOGOUT_WAIT).then(function () { return true; },
+                                                                      function () { return false; });
+      delivering.then(function () { delivering = null; });
+    }
+    return delivering;
+  });
+}
+
+function logout(event) {
+  var request = event.request;
+  return request.clone().text().then(function (body) {
+    var pending = { body: body, type: request.headers.get("content-type"), at: new Date().toISOString() };
+    /* First forget the user (their pages, which user the phone serves), then ask the server. */
+    return Promise.all([writeState("logout", pending), setUser(null)]).then(function () {
+      pendingLogout = pending;
+      var told = tellServer(pending);
+      event.waitUntil(told.catch(function () {}));
+      return withTimeout(told, LOGOUT_WAIT).catch(function () {
+        return caches.open(STATIC).then(function (cache) { return cache.match("/offline/logout"); })
+          .then(function (hit) { return hit || offlinePage(); });
+      });
+    });
+  });
+}
+
 /* ---------------------------------------------------------------- answering requests */
 
 function withTimeout(promise, ms) {
@@ -225,15 +296,30 @@ function definition(request) {
   });
 }
 
+function route(event, url) {
+  var request = event.request;
+  if (request.mode === "navigate") { return navigate(event); }
+  if (request.method === "GET" && url.pathname.indexOf("/api/forms/") === 0) { return definition(request); }
+  return null;  /* the browser's own fetch */
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
-  if (request.mode === "navigate") { event.respondWith(navigate(event)); return; }
-  if (request.method !== "GET") { return; }
-  if (url.pathname.indexOf("/static/") === 0 || url.pathname === "/favicon.ico") {
-    event.respondWith(asset(request));
-  } else if (url.pathname.indexOf("/api/forms/") === 0) {
-    event.respondWith(definition(request));
+  if (request.method === "GET" && (url.pathname.indexOf("/static/") === 0 || url.pathname === "/favicon.ico")) {
+    event.respondWith(asset(request));  /* the same for everybody, and no cookie needed */
+    return;
   }
+  if (request.method === "POST" && url.pathname === "/logout") { event.respondWith(logout(event)); return; }
+  if (pendingLogout === null) {  /* the usual case, decided at once */
+    var answer = route(event, url);
+    if (answer) { event.respondWith(answer); }
+    return;
+  }
+  /* A logout the server has not had yet (or not known yet): it goes first; while it cannot, nothing goes. */
+  event.respondWith(loggedOutFirst().then(function (clear) {
+    if (!clear) { return request.mode === "navigate" ? offlinePage() : Response.error(); }
+    return route(event, url) || fetch(request);
+  }));
 });
