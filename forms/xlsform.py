@@ -794,7 +794,7 @@ def draft_yaml(form: FormVersion, source: str | None = None) -> str:
     ordered = {key: data[key] for key in ("form_id", "version", "status", "title", "description", "groups", "derived")
                if key in data}
     header = f"# Draft imported from the XLSForm {source}.\n" if source else "# Draft imported from an XLSForm.\n"
-    return header + yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=120)
+    return header + str(yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=120))
 
 
 

@@ -423,7 +423,7 @@ def _line_of(node: yaml.Node | None, loc: Location) -> int | None:
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
             line = node.start_mark.line
-    return line + 1
+    return int(line) + 1
 
 
 def _where(loc: Location) -> str:

@@ -312,3 +312,16 @@ def test_an_administrator_creates_an_account_and_the_person_chooses_a_password_i
         admin.goto("/admin/users?q=le thi hoa")
         assert "Đang hoạt động" in admin.inner_text("#accounts")
         browser.close()
+
+
+def test_a_code_as_typed_wins_over_a_shortened_one() -> None:
+    """"001" is district 001 even though commune 00001 exists; "4" still finds commune 00004 (a spreadsheet's 4)."""
+    from server.accounts.users import Place, UnitIndex
+
+    district = Place(1, "001", "Quận Ba Đình", "district")
+    commune = Place(2, "00001", "Phường Phúc Xá", "commune")
+    other = Place(3, "00004", "Phường Trúc Bạch", "commune")
+    index = UnitIndex(by_code={p.code: p for p in (district, commune, other)})
+    assert index.find("reviewer", "001") == district
+    assert index.find("reviewer", "00001") == commune
+    assert index.find("collaborator", "4") == other

@@ -135,7 +135,10 @@ class UnitIndex:
             return None
         if not text:
             raise AccountError("unit", N_("Give the unit this account works for (its official code or its name)."))
-        coded = [self.by_code[code] for code in _codes(text) if code in self.by_code]
+        # The code exactly as typed wins ("001" is a district even though commune 00001 exists); a code a
+        # spreadsheet shortened is tried only when nothing has the exact one.
+        exact = [self.by_code[text]] if text in self.by_code else []
+        coded = exact or [self.by_code[code] for code in _codes(text) if code in self.by_code]
         found = [place for place in coded if place.kind in kinds]
         if coded and not found:  # only a collaborator's units are narrower than every kind
             raise AccountError("unit", N_("%(name)s is not a commune: a collaborator works for a commune."),
