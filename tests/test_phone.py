@@ -518,3 +518,32 @@ def test_a_new_form_version_reaches_the_phone_at_its_next_online_visit(phone, se
     phone.goto("/my/forms/play-area/2", timeout=DEADLINE_MS)
     phone.wait_for_selector("#survey fieldset:not([hidden])")
     assert "phiên bản 2" in phone.locator("main").inner_text()
+
+
+def test_sending_the_assessment_without_the_server_keeps_the_page_and_says_nothing_was_sent(phone, server, world) -> None:
+    """The send is a question for the server: without it the page stays, with the message typed, and says so."""
+    from server.core.tables import Assessment
+
+    log_in(phone)
+    phone.goto("/my/forms/satisfaction/1")
+    fill_satisfaction(phone)
+    phone.get_by_role("button", name="Gửi phiếu").click()
+    phone.wait_for_selector("#stored li[data-status='stored']", timeout=30_000)
+    phone.goto("/my/assessment")
+    phone.fill("#comment", "Xã đã gửi phiếu khảo sát, phiếu số liệu năm gửi sau")
+    if phone.locator("#confirm_incomplete").count():
+        phone.locator("label[for='confirm_incomplete']").click()
+    server.stop()
+    phone.locator("#send-form button[type='submit']").click()
+    phone.wait_for_selector("#send-form .not-sent", timeout=DEADLINE_MS * 3)
+    assert "hồ sơ chưa được gửi" in phone.locator("#send-form .not-sent").inner_text()
+    assert phone.url.endswith("/my/assessment")
+    assert phone.input_value("#comment") == "Xã đã gửi phiếu khảo sát, phiếu số liệu năm gửi sau"
+    server.start()
+    phone.locator("#send-form button[type='submit']").click()
+    phone.wait_for_load_state()
+    deadline = time.monotonic() + 30
+    mine = Assessment.commune == world["commune_a"].id
+    while Assessment.select(Assessment.state).where(mine).first().run_sync()["state"] != "submitted":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)

@@ -71,6 +71,8 @@ CLIENT_MESSAGES = {
     "photo_refused": i18n.N_("The server refused the photo:"),
     "logout_waiting": i18n.N_("%(count)s forms have not been sent yet. They stay on this phone and are sent when "
                               "you log in again. Log out anyway?"),
+    "not_sent": i18n.N_("The server cannot be reached: nothing was sent. What you typed is still here; send it "
+                        "again when the server answers."),
     "logout_stay": i18n.N_("Stay logged in"),
     "logout_anyway": i18n.N_("Log out anyway"),
     "other_form": i18n.N_("This form belongs to another user of this phone."),

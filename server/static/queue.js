@@ -355,6 +355,29 @@
 
   /* ---------------------------------------------------------------- logging out with forms waiting */
 
+  /* A form that only means something on the server (send the assessment for review): asked first whether the
+     server answers, so that without it the page stays, with what was typed, and says nothing was sent. */
+  function guardServerForms() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-needs-server]"), function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.dataset.checked) { return; }
+        event.preventDefault();
+        var old = form.querySelector(".not-sent");
+        if (old) { old.remove(); }
+        whoami().then(function () {
+          form.dataset.checked = "1";
+          form.submit();  /* fires no submit event */
+        }, function () {
+          var note = document.createElement("p");
+          note.className = "error not-sent";
+          note.setAttribute("role", "alert");
+          note.textContent = t.not_sent;
+          form.append(note);
+        });
+      });
+    });
+  }
+
   function guardLogout() {
     var form = document.getElementById("logout-form");
     if (!form) { return; }
@@ -433,6 +456,7 @@
     showStatus();
     readiness(null);
     guardLogout();
+    guardServerForms();
     notify();
     ping();
     keepOffline();
