@@ -10,10 +10,11 @@ import click
 @click.command("backup")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(out: Path) -> None:
-    """Copy the database to OUT while the server keeps running.
+    """Copy the database to OUT while the server keeps running, then read the copy back.
 
     SQLite: a consistent snapshot through SQLite's online backup API. PostgreSQL: `pg_dump -Fc`
-    (the PostgreSQL client tools must be on PATH).
+    (the PostgreSQL client tools must be on PATH). Refuses a missing database or one without
+    phuhop data (a cron job without the server's environment fails instead of writing an empty copy).
     """
     from server.core.backup import BackupError, backup
 
@@ -21,25 +22,33 @@ def backup_command(out: Path) -> None:
         done = backup(out)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Backup of the {done.engine} database written to {done.path} ({done.size:,} bytes)")
+    click.echo(f"Backup of the {done.engine} database written to {done.path} ({done.size:,} bytes); it holds:")
+    click.echo(done.contents.text())
 
 
 @click.command("restore")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
-def restore_command(file: Path, force: bool) -> None:
-    """Bring the backup FILE back into the configured database, check it, then migrate it.
+@click.option("--check", "check_only", is_flag=True, help="Only check the backup and say what it holds.")
+def restore_command(file: Path, force: bool, check_only: bool) -> None:
+    """Check the backup FILE, say what it holds, bring it back into the configured database, migrate it.
 
-    Stop the server first: a restore replaces everything written since the backup.
+    Stop the server first (a restore is refused while a server uses the database): a restore
+    replaces everything written since the backup.
     """
     from server.core.backup import BackupError, restore
     from server.core.settings import get_settings
 
     try:
-        done = restore(file, force=force)
+        done = restore(file, force=force, check_only=check_only, say=click.echo)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Restored {done.path} into {get_settings().database_url}: integrity check ok, migrations applied")
+    if done.after is None:
+        click.echo(f"{file} is a sound phuhop backup; nothing was changed (--check).")
+        return
+    click.echo(f"Restored {done.file} into {get_settings().database_label}: checked, migrations applied. "
+               f"The database now holds:")
+    click.echo(done.after.text())
 
 
 COMMANDS = [backup_command, restore_command]

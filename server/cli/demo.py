@@ -16,11 +16,15 @@ import click
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo_command(province: str, communes: int, serve: bool, host: str, port: int) -> None:
     """Load demo data (a real province, accounts, submissions) and serve it."""
-    from server.demo import DEMO_PASSWORD, load_demo
+    from server.core.db import DatabaseMissing
     from server.core.migrate import migrate
+    from server.demo import DEMO_PASSWORD, load_demo
     from server.registry.units import UnknownProvince
 
-    migrate()
+    try:
+        migrate()
+    except DatabaseMissing as missing:
+        raise click.ClickException(str(missing)) from missing
     try:
         summary = asyncio.run(load_demo(province, communes, progress=lambda line: click.echo(f"  {line}", err=True)))
     except UnknownProvince as error:

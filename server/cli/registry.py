@@ -30,7 +30,6 @@ def import_command(unit_set: str, province: str | None) -> None:
     type 'urban_ward', other new communes 'other' (set mountain/island/difficult communes with
     `phuhop registry set-type`).
     """
-    from server.core.migrate import migrate
     from server.history.crosswalk import link_if_both_sets
     from server.registry.units import UnknownProvince, find_province, import_units, source_units
 
@@ -40,7 +39,7 @@ def import_command(unit_set: str, province: str | None) -> None:
         raise click.BadParameter(str(error), param_hint="'--province'") from error
     total = sum(1 for u in source_units(unit_set) if wanted is None or u.province_code == wanted.code)
 
-    migrate()
+    _migrate()
     if sys.stderr.isatty():
         with click.progressbar(length=total, label=f"Importing the {unit_set} registry", file=sys.stderr) as bar:
             summary = asyncio.run(import_units(unit_set, province, progress=bar.update))
@@ -58,10 +57,9 @@ def import_command(unit_set: str, province: str | None) -> None:
               help="List the units directly below this one (a province or district code); default: the provinces.")
 def list_command(unit_set: str, parent: str | None) -> None:
     """Print code, name and kind of units, one a line, tab-separated."""
-    from server.core.migrate import migrate
     from server.registry.units import children_of, get_unit
 
-    migrate()
+    _migrate()
 
     async def rows():
         parent_unit = None
@@ -90,15 +88,25 @@ def set_type_command(code: str, commune_type: str, unit_set: str, reason: str | 
     TYPE is one of: urban_ward, mountain_island_difficult, other. The change is written to the
     audit log and survives later imports.
     """
-    from server.core.migrate import migrate
     from server.registry.units import RegistryError, set_commune_type
 
-    migrate()
+    _migrate()
     try:
         unit = asyncio.run(set_commune_type(unit_set, code, commune_type, by="cli", reason=reason))
     except RegistryError as error:
         raise click.BadParameter(str(error), param_hint="'CODE'") from error
     click.echo(f"{unit.code}\t{unit.name}\t{unit.commune_type}")
+
+
+def _migrate() -> None:
+    """Bring an existing database up to date; only `phuhop migrate`, `serve` and `demo` create one."""
+    from server.core.db import DatabaseMissing
+    from server.core.migrate import migrate
+
+    try:
+        migrate(create=False)
+    except DatabaseMissing as missing:
+        raise click.ClickException(str(missing)) from missing
 
 
 COMMANDS = [registry]

@@ -24,13 +24,22 @@ def serve_command(host: str, port: int, workers: int, no_migrate: bool) -> None:
     """Run the web server (uvicorn) with the phuhop application."""
     import uvicorn
 
-    if not no_migrate:
-        from server.core.migrate import migrate
+    from server.core import serving
+    from server.core.db import DatabaseMissing, require_database
+    from server.core.migrate import migrate
+    from server.core.settings import get_settings
 
-        migrate()
-    click.echo(f"phuhop: http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run("server.app:create_served_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", proxy_headers=True)
+    try:
+        if no_migrate:
+            require_database()
+        with serving.serving(get_settings()):  # held while serving: `phuhop restore` refuses meanwhile
+            if not no_migrate:
+                migrate()
+            click.echo(f"phuhop: http://{host}:{port}/  (Ctrl+C to stop)")
+            uvicorn.run("server.app:create_served_app", factory=True, host=host, port=port, workers=workers,
+                        log_level="warning", proxy_headers=True)
+    except (serving.Busy, DatabaseMissing) as refused:
+        raise click.ClickException(str(refused)) from refused
 
 
 COMMANDS = [migrate_command, serve_command]

@@ -26,13 +26,14 @@ def create(username: str, role: str, unit_code: str | None, unit_set: str, displ
            password: str) -> None:
     """Create a user account (the change is written to the audit log)."""
     from server.accounts.users import AccountError, create_user
+    from server.core.db import DatabaseMissing
     from server.core.migrate import migrate
 
-    migrate()
     try:
+        migrate(create=False)
         asyncio.run(create_user(username, password, role, unit_set=unit_set, unit_code=unit_code,
                                 display_name=display_name, by="cli"))
-    except AccountError as error:
+    except (AccountError, DatabaseMissing) as error:
         raise click.UsageError(str(error)) from error
     click.echo(f"Created {role} {username}")
 

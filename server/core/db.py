@@ -16,9 +16,10 @@ import queue
 import sqlite3
 import threading
 import weakref
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from collections.abc import Callable, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any, AsyncIterator
 
 import aiosqlite
@@ -35,6 +36,7 @@ from server.core.settings import get_settings
 
 POOL_SIZE = 8  # connections per server process: SQLite writes are serialised anyway, reads are short
 BATCH_MAX = 64  # writes committed together by the SQLite writer thread
+SERVER_APPLICATION = "phuhop serve"  # PostgreSQL application_name of a server's pool
 
 
 class _PooledConnection:
@@ -177,7 +179,9 @@ class PooledPostgresEngine(PostgresEngine):
 
         loop = asyncio.get_running_loop()
         if loop not in self._pools:
-            self._pools[loop] = await asyncpg.create_pool(**self.config, min_size=1, max_size=size)
+            # Named, so that `phuhop restore` can see that a server is using the database.
+            self._pools[loop] = await asyncpg.create_pool(**self.config, min_size=1, max_size=size,
+                                                          server_settings={"application_name": SERVER_APPLICATION})
 
     async def close_pool(self) -> None:
         pool = self._pools.pop(asyncio.get_running_loop(), None)
@@ -189,17 +193,66 @@ class PooledPostgresEngine(PostgresEngine):
             pool.terminate()
 
 
+def sqlite_uri(path: Path, mode: str = "rw") -> str:
+    """A SQLite URI naming the file at `path`: '#', '?', '%' and spaces escaped (an f-string is not).
+
+    `mode=rw` opens an existing file and never creates one; `mode=ro` also never writes.
+    """
+    return f"{Path(path).resolve().as_uri()}?mode={mode}"
+
+
 def make_engine() -> PooledSQLiteEngine | PooledPostgresEngine:
+    """The engine named by the settings. It opens nothing: importing this module creates no file.
+
+    SQLite connections open the file with `mode=rw`, so a query never creates an empty database
+    where there is none (a command run from the wrong directory fails instead); only
+    `create_database` (called by migrations, so by `phuhop migrate`, `serve` and `demo`) makes one.
+    """
     settings = get_settings()
     if settings.is_sqlite:
-        path = settings.sqlite_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # WAL lets readers go on while one writer commits; it is a property of the file.
-        with sqlite3.connect(path) as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
         # `timeout` is SQLite's busy timeout: writers wait for the lock instead of failing.
-        return PooledSQLiteEngine(path=str(path), timeout=30)
+        return PooledSQLiteEngine(path=sqlite_uri(settings.sqlite_path), uri=True, timeout=30)
     return PooledPostgresEngine(config={"dsn": settings.database_url})
+
+
+def create_database() -> None:
+    """Make the SQLite file (and its directory) if it is missing, in WAL mode; PostgreSQL: nothing.
+
+    WAL lets readers go on while one writer commits; it is a property of the file, so it is set
+    again on every migration (a restored copy may come without it).
+    """
+    settings = get_settings()
+    if not settings.is_sqlite:
+        return
+    settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(settings.sqlite_path)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+
+
+class DatabaseMissing(Exception):
+    """No phuhop database where the settings point; the message says where and what to do."""
+
+
+async def check_database() -> None:
+    """Refuse to go on when there is no database where the settings point (SQLite: no file;
+    PostgreSQL: no connection), with a message that says where and what to do."""
+    settings = get_settings()
+    if settings.is_sqlite:
+        if not settings.sqlite_path.is_file():
+            raise DatabaseMissing(
+                f"There is no phuhop database at {settings.sqlite_path.resolve()}. Run `phuhop migrate` to create "
+                f"one, or set PHUHOP_DATA_DIR (or PHUHOP_DATABASE_URL) as the server has it.")
+        return
+    import asyncpg
+
+    try:
+        await (await asyncpg.connect(settings.database_url, timeout=10)).close()
+    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as error:
+        raise DatabaseMissing(f"Cannot connect to the PostgreSQL database of PHUHOP_DATABASE_URL: {error}") from error
+
+
+def require_database() -> None:
+    asyncio.run(check_database())
 
 
 DB = make_engine()
@@ -262,8 +315,9 @@ class _SQLiteWriter:
     23 ms and 113 ms).
     """
 
-    def __init__(self, connection_kwargs: dict[str, Any]) -> None:
+    def __init__(self, connection_kwargs: dict[str, Any], lock_path: Path) -> None:
         self._kwargs = {**connection_kwargs, "check_same_thread": False}
+        self._lock_path = lock_path
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -289,7 +343,7 @@ class _SQLiteWriter:
 
     def _serve(self) -> None:
         connection = self._connect()
-        lock = os.open(f"{self._kwargs['database']}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        lock = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         while True:
             jobs = [self._jobs.get()]
             while len(jobs) < BATCH_MAX:
@@ -342,7 +396,8 @@ def _settle(future: asyncio.Future, outcome: Any) -> None:
         future.set_result(outcome)
 
 
-_writer = _SQLiteWriter(DB.connection_kwargs) if isinstance(DB, SQLiteEngine) else None
+_writer = (_SQLiteWriter(DB.connection_kwargs, Path(f"{get_settings().sqlite_path}-writer.lock"))
+           if isinstance(DB, SQLiteEngine) else None)
 
 
 async def write_atomically(*queries: Query) -> list[list[dict[str, Any]]]:

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,14 @@ class Settings:
     def sqlite_path(self) -> Path:
         """The SQLite file named by a `sqlite:///relative` or `sqlite:////absolute` URL."""
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def database_label(self) -> str:
+        """The database as people read it: the SQLite file, or PostgreSQL's database and host (no password)."""
+        if self.is_sqlite:
+            return str(self.sqlite_path.resolve())
+        url = urlsplit(self.database_url)
+        return f"PostgreSQL database {url.path.lstrip('/')} on {url.hostname}"
 
     def secret_key(self) -> bytes:
         """The session-signing key: from PHUHOP_SECRET_KEY, else generated once into data_dir.

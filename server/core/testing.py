@@ -19,7 +19,11 @@ def _quote(table: type[Table]) -> str:
 
 
 def drop_all_tables() -> None:
-    """Drop our tables and Piccolo's migration record (on SQLite without foreign key checks, see below)."""
+    """Drop our tables and Piccolo's migration record (on SQLite without foreign key checks, see below;
+    no SQLite file: nothing to drop, and none is made)."""
+    settings = get_settings()
+    if settings.is_sqlite and not settings.sqlite_path.exists():
+        return
     names = [_quote(t) for t in ALL_TABLES] + ['"migration"']
     if DB.engine_type == "postgres":
         for name in names:
