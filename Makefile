@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo check test test-fast bench bench-load bench-bare bench-faults bench-phone catalogs clean
+.PHONY: install demo check test test-fast bench bench-load bench-bare bench-faults bench-phone bench-login catalogs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not browser and not fuzz and not slow" --hypothesis-profile=fast $(PYTEST_ARGS)
 
 # Every benchmark; the figures and their commands are recorded in bench/RESULTS.md.
-bench: install bench-load bench-bare bench-phone
+bench: install bench-load bench-bare bench-phone bench-login
 	$(BIN)/python bench/score_batch.py
 	$(BIN)/python bench/review_country.py
 	$(BIN)/python bench/review_page_stalls.py
@@ -64,6 +64,10 @@ bench-bare: install
 bench-faults: install
 	$(BIN)/python bench/faults.py kill --kills 20
 	$(BIN)/python bench/faults.py drop --drops 200
+
+# 100 parallel wrong logins for one name while a phone reads /api/forms; wrong password vs unknown user.
+bench-login: install
+	$(BIN)/python bench/login_flood.py
 
 # Re-extract every message and merge it into the vi and en catalogs (then translate the new ones).
 catalogs: install

@@ -68,12 +68,12 @@ def prepare(phones: int, reviewers: int) -> dict:
 
 async def _load_world(phones: int, reviewers: int) -> dict:
     from server.core import audit
-    from server.accounts.auth import hash_password
+    from server.accounts.passwords import hash_password
     from server.core.db import write_transaction
     from server.registry.units import fold
     from server.core.tables import Period, Unit, User
 
-    password_hash = hash_password(PASSWORD)  # one hash for every account: argon2 is slow on purpose
+    password_hash = await hash_password(PASSWORD)  # one hash for every account: argon2 is slow on purpose
     async with write_transaction():
         province = Unit(key="2025:01", unit_set="2025", code="01", name="Thành phố Hà Nội", name_ascii=fold("Thành phố Hà Nội"),
                         kind="province", level=1, path="/01", lat=21.03, lon=105.85)

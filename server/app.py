@@ -9,7 +9,6 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -54,10 +53,6 @@ API_ROUTES = [*forms_api.ROUTES, *submissions_api.ROUTES, *review_api.ROUTES, *O
 def create_app() -> Litestar:
     settings = get_settings()
     secret = settings.secret_key()
-    session = CookieBackendConfig(
-        secret=secret, key="phuhop_session", httponly=True, samesite="lax",
-        secure=settings.secure_cookies, max_age=60 * 60 * 24 * 30,
-    )
     return Litestar(
         route_handlers=[
             *PAGE_ROUTES,
@@ -66,7 +61,7 @@ def create_app() -> Litestar:
                                        guards=[sane_static_path]),
         ],
         middleware=[
-            session.middleware,
+            # Server-side sessions (server/accounts/sessions.py): no session middleware re-sets a cookie.
             DefineMiddleware(SessionUserMiddleware, exclude=["^/static", "^/schema"]),
             LanguageMiddleware(),
         ],

@@ -54,13 +54,14 @@ def migrated_db() -> str:
     """
     from argon2 import PasswordHasher, profiles
 
-    from server.accounts import auth
+    from server.accounts import passwords
     from server.core.migrate import migrate
     from server.core.testing import drop_all_tables, make_world, save_snapshot
 
-    assert isinstance(auth._hasher, PasswordHasher), "conftest swaps server.accounts.auth._hasher: keep it in step"
-    _PRODUCTION_HASHER.append(auth._hasher)
-    auth._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    assert isinstance(passwords._hasher, PasswordHasher), \
+        "conftest swaps server.accounts.passwords._hasher: keep it in step"
+    _PRODUCTION_HASHER.append(passwords._hasher)
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
     drop_all_tables()
     migrate()
     save_snapshot("empty")
@@ -72,13 +73,13 @@ def migrated_db() -> str:
 @pytest.fixture()
 def production_password_hashes(migrated_db: str):
     """argon2 with the production parameters for one test (the suite runs with the cheapest ones)."""
-    from server.accounts import auth
+    from server.accounts import passwords
 
-    cheap, auth._hasher = auth._hasher, _PRODUCTION_HASHER[0]
+    cheap, passwords._hasher = passwords._hasher, _PRODUCTION_HASHER[0]
     try:
-        yield auth._hasher
+        yield passwords._hasher
     finally:
-        auth._hasher = cheap
+        passwords._hasher = cheap
 
 
 @pytest.fixture()

@@ -1,118 +1,78 @@
-"""Users, passwords (argon2), login throttling and the role guards."""
+"""Logging in (throttled, hashing off the event loop), the session user on every request, and the role guards."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from server.accounts import passwords, sessions, throttle
 from server.core import audit
-from server.core.db import write_transaction
+from server.core.db import write_atomically
 from server.core.i18n import N_
-from server.core.tables import LoginAttempt, Unit, User
+from server.core.tables import Unit, User
 
 ROLES = ("collaborator", "reviewer", "admin")
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-
-_hasher = PasswordHasher()
-# A temporary password is 12 random characters (~60 bits) and lives until the first login: guessing it from
-# its hash is out of reach at any cost, so it is hashed cheaply and an import of 2,000 accounts takes seconds.
-# The person's own password gets the full cost when they choose it.
-_temporary_hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def hash_temporary_password(password: str) -> str:
-    return _temporary_hasher.hash(password)
+WRONG_LOGIN = N_("Wrong user name or password.")
+log = logging.getLogger("phuhop.auth")
 
 
 @dataclass(frozen=True)
 class LoginError(Exception):
-    """A refused login; `message` is a msgid, `throttled` tells 429 from 401."""
+    """A refused login; `message` is a msgid with `params`; `status` 401, 429 (wait `retry_after` s) or 503."""
 
     message: str
-    throttled: bool = False
+    status: int = 401
+    retry_after: int | None = None
+    params: dict | None = None
 
 
-async def authenticate(username: str, password: str, ip: str) -> User:
-    """Check a login, counting failures per user name and per address to slow guessing."""
-    since = datetime.now(timezone.utc) - FAILURE_WINDOW
-    recent = await LoginAttempt.count().where(
-        (LoginAttempt.at > since) & ((LoginAttempt.username == username) | (LoginAttempt.ip == ip))
-    )
-    if recent >= MAX_FAILURES:
-        raise LoginError(N_("Too many failed attempts. Please wait 15 minutes and try again."), True)
-    user = await User.objects().where((User.username == username) & (User.active == True)).first()  # noqa: E712
-    if user is None or not _verify(user.password_hash, password):
-        async with write_transaction():
-            await LoginAttempt.insert(LoginAttempt(username=username, ip=ip)).run()
-            await audit.record("login_failed", "user", username=username, ip=ip)
-        raise LoginError(N_("Wrong user name or password."))
-    async with write_transaction():
-        await LoginAttempt.delete().where(LoginAttempt.username == username)
-        await audit.record("login", "user", user.id, user=user, ip=ip)
+async def authenticate(username: str, password: str, ip: str, *, known_browser: bool = False) -> User:
+    """Check a login: throttled (server/accounts/throttle.py), the same work whether the name exists or not."""
+    from server.accounts.users import normalise_username
+
+    name = normalise_username(username)
+    try:
+        await throttle.reserve(name, ip, known_browser)
+    except throttle.Throttled as wait:
+        raise LoginError(N_("Too many attempts for this user name. Wait %(seconds)s seconds and try again."),
+                         429, wait.seconds, {"seconds": wait.seconds}) from wait
+    user = await User.objects().where(User.username == name).first()
+    try:
+        matches = await passwords.verify(user.password_hash if user is not None else None, password)
+    except passwords.Busy as busy:
+        raise LoginError(N_("The server is busy. Please try again in a few seconds."), 503, 5) from busy
+    if user is None or not matches or not user.active:
+        await _record("login_failed", None, name, ip)
+        raise LoginError(WRONG_LOGIN)
+    await throttle.succeeded(name, ip)
     return user
 
 
-def password_matches(user: User, password: str) -> bool:
-    """Whether `password` is the user's (the person confirming a change)."""
-    return _verify(user.password_hash, password)
-
-
-def _verify(password_hash: str, password: str) -> bool:
+async def _record(action: str, user: User | None, username: str, ip: str) -> None:
+    """An audit entry of a login step. When it cannot be written (the disk is full) the login goes on and
+    the server log keeps the entry: people must still be able to log in and read."""
     try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+        await write_atomically(audit.entry(action, "user", user.id if user else None, user=user, username=username,
+                                           ip=ip))
+    except Exception as error:  # noqa: BLE001 — storage trouble must not refuse a login
+        log.warning("audit entry %s for %r from %s not written: %s", action, username, ip, error)
 
 
 class SessionUserMiddleware(AbstractAuthenticationMiddleware):
-    """Puts the logged-in user (or None) on every request; guards decide what is allowed."""
+    """Puts the logged-in user (or None) on every request, and the session id in `auth`; guards decide."""
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        user_id = connection.scope.get("session", {}).get("uid") if connection.scope.get("session") else None
-        user = await active_user_with_unit(user_id) if user_id is not None else None
-        return AuthenticationResult(user=user, auth=None)
-
-
-def _user_with_unit_sql() -> str:
-    user_columns = ", ".join(f'u."{column._meta.db_column_name}"' for column in User._meta.columns)
-    unit_columns = ", ".join(f'n."{column._meta.db_column_name}" AS "unit.{column._meta.name}"'
-                             for column in Unit._meta.columns)
-    return (f'SELECT {user_columns}, {unit_columns} FROM "{User._meta.tablename}" u '
-            f'LEFT JOIN "{Unit._meta.tablename}" n ON n."id" = u."unit" WHERE u."id" = {{}} AND u."active" = {{}}')
-
-
-_USER_WITH_UNIT = _user_with_unit_sql()
-_UNIT_KEYS = [(f"unit.{column._meta.name}", column._meta.name) for column in Unit._meta.columns]
-
-
-async def active_user_with_unit(user_id: Any) -> User | None:
-    """The active user with their unit loaded, as `User.objects(User.unit)` would return it.
-
-    It runs on every request: one prepared query here costs a tenth of the CPU of building
-    Piccolo's join query each time.
-    """
-    rows = await User.raw(_USER_WITH_UNIT, user_id, True)
-    if not rows:
-        return None
-    row = rows[0]
-    row["unit"] = Unit(**{name: row.pop(key) for key, name in _UNIT_KEYS})
-    row["unit"]._exists_in_db = True
-    user = User(**row)
-    user._exists_in_db = True
-    return user
+        token = connection.cookies.get(sessions.COOKIE)
+        found = await sessions.user_for(token) if token else None
+        if found is None:
+            return AuthenticationResult(user=None, auth=None)
+        return AuthenticationResult(user=found.user, auth=found.session_id)
 
 
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:

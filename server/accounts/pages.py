@@ -10,27 +10,31 @@ from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field, ValidationError
 
-from server.accounts import auth
+from server.accounts import auth, passwords, sessions, throttle
 from server.accounts.auth import TEMPORARY_PASSWORD_OK, current_user, requires_login
-from server.accounts.users import MAX_PASSWORD, MIN_PASSWORD, change_password, normalise_username
+from server.accounts.users import MAX_PASSWORD, MIN_PASSWORD, change_password
 from server.core import i18n
 from server.core.db import write_transaction
 from server.core.middleware import LANGUAGE_COOKIE
+from server.core.settings import get_settings
 from server.core.tables import User
 
-WRONG_LOGIN = i18n.N_("Wrong user name or password.")
 HOME = {"collaborator": "/my", "reviewer": "/review", "admin": "/review"}
 
 
 class LoginForm(BaseModel):
     username: str = Field(default="", max_length=64)
-    password: str = Field(default="", max_length=200)
+    password: str = Field(default="", max_length=MAX_PASSWORD)
     next: str = Field(default="", max_length=500)
 
 
 def _safe_next(target: str) -> str:
     """Only local paths: a `next` pointing elsewhere would be an open redirect."""
     return target if target.startswith("/") and not target.startswith("//") else ""
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @get("/", name="home", include_in_schema=False)
@@ -55,24 +59,33 @@ async def login(
     try:
         form = LoginForm.model_validate({k: v for k, v in data.items() if k in LoginForm.model_fields})
     except ValidationError:  # a name or password longer than any account has: no account matches
-        return Template("login.html", context={"form": LoginForm(), "error": i18n.gettext(WRONG_LOGIN)},
+        return Template("login.html", context={"form": LoginForm(), "error": i18n.gettext(auth.WRONG_LOGIN)},
                         status_code=401)
-    client = request.client.host if request.client else "unknown"
+    known = request.cookies.get(throttle.KNOWN_COOKIE)
     try:
-        user = await auth.authenticate(normalise_username(form.username), form.password, client)
+        user = await auth.authenticate(form.username, form.password, client_ip(request),
+                                       known_browser=throttle.is_known_browser(known, form.username))
     except auth.LoginError as refused:
-        return Template("login.html", context={"form": form, "error": i18n.gettext(refused.message)},
-                        status_code=429 if refused.throttled else 401)
-    request.set_session({"uid": user.id})
-    if user.must_change_password:
-        return Redirect("/account/password", status_code=303)
-    return Redirect(_safe_next(form.next) or HOME[user.role], status_code=303)
+        headers = {"retry-after": str(refused.retry_after)} if refused.retry_after else None
+        return Template("login.html", context={"form": form, "error": i18n.gettext(refused.message,
+                                                                                   **(refused.params or {}))},
+                        status_code=refused.status, headers=headers)
+    token = await sessions.start(user, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+    target = "/account/password" if user.must_change_password else _safe_next(form.next) or HOME[user.role]
+    response = Redirect(target, status_code=303)
+    sessions.set_cookie(response, token)
+    throttle.remember_browser(response, known, user.username)
+    return response
 
 
 @post("/logout", include_in_schema=False, status_code=303)
 async def logout(request: Request) -> Redirect:
-    request.clear_session()
-    return Redirect("/", status_code=303)
+    user = current_user(request)
+    if user is not None and request.auth is not None:
+        await sessions.end(request.auth, by=user.username, reason="logout")
+    response = Redirect("/", status_code=303)
+    sessions.delete_cookie(response)
+    return response
 
 
 # ---------------------------------------------------------------- my password
@@ -98,12 +111,17 @@ async def password_change(
     request: Request,
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template | Redirect:
-    """Check the current password (a temporary one too) and set the person's own."""
+    """Check the current password (a temporary one too), set the person's own, end every session (all
+    devices), start a new one here."""
     user = current_user(request)
     current, new, again = (data.get(key, "")[:MAX_PASSWORD + 1] for key in ("current", "new", "again"))
     errors = []
-    if not auth.password_matches(user, current):
-        errors.append({"field": "current", "message": i18n.gettext(i18n.N_("The current password is wrong."))})
+    try:
+        if not await passwords.verify(user.password_hash, current):
+            errors.append({"field": "current", "message": i18n.gettext(i18n.N_("The current password is wrong."))})
+    except passwords.Busy:
+        errors.append({"field": "current",
+                       "message": i18n.gettext(i18n.N_("The server is busy. Please try again in a few seconds."))})
     if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
         errors.append({"field": "new", "message": i18n.gettext(
             i18n.N_("The new password must have %(min)s to %(max)s characters."), min=MIN_PASSWORD, max=MAX_PASSWORD)})
@@ -114,8 +132,13 @@ async def password_change(
     if errors:
         return _password_page(request, errors=errors, status=422)
     await change_password(user, new, by=user.username)
-    return Redirect("/account/password?done=1", status_code=303)
+    token = await sessions.start(user, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+    response = Redirect("/account/password?done=1", status_code=303)
+    sessions.set_cookie(response, token)
+    return response
 
+
+# ---------------------------------------------------------------- language
 
 @post("/language", include_in_schema=False, status_code=303)
 async def choose_language(
@@ -132,7 +155,8 @@ async def choose_language(
             await User.update({User.language: language}).where(User.id == user.id)
     back = _safe_next(data.get("next", "")) or "/"
     response = Redirect(back, status_code=303)
-    response.set_cookie(LANGUAGE_COOKIE, language, max_age=60 * 60 * 24 * 365, samesite="lax", httponly=True)
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=60 * 60 * 24 * 365, samesite="lax", httponly=True,
+                        secure=get_settings().secure_cookies)
     return response
 
 

@@ -9,7 +9,6 @@ pages translate it) naming the field it is about.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import sqlite3
@@ -21,7 +20,9 @@ from typing import Any
 from asyncpg.exceptions import UniqueViolationError
 
 from server.core import audit
-from server.accounts.auth import ROLES, hash_password, hash_temporary_password
+from server.accounts import passwords
+from server.accounts.auth import ROLES
+from server.accounts.sessions import end_user_sessions
 from server.core.db import write_transaction
 from server.core.i18n import N_
 from server.core.tables import Unit, User
@@ -181,7 +182,7 @@ async def create_users(accounts: list[tuple[str, str, str, str | None]], *, pass
         password = password_for(username)
         check_password(password)
         checked.append((username, name, role, unit, password))
-    hashed = [await asyncio.to_thread(hash_temporary_password if temporary else hash_password, password)
+    hashed = [await (passwords.hash_temporary_password if temporary else passwords.hash_password)(password)
               for *_, password in checked]
     users: list[User] = []
     try:
@@ -219,20 +220,27 @@ async def find_user(username: str) -> User | None:
 
 
 async def change_password(user: User, new_password: str, *, by: str, reason: str | None = None,
-                          temporary: bool = False, ip: str | None = None) -> None:
-    """Set a new password. `temporary`: set by an administrator, to be changed at the next login."""
+                          temporary: bool = False, ip: str | None = None) -> int:
+    """Set a new password and end every session of the user (a stolen session dies with the old password).
+    `temporary`: set by an administrator, to be changed at the next login.
+
+    Returns how many sessions were ended; the caller starts a new one for the browser that changed it.
+    """
     check_password(new_password)
-    password_hash = await asyncio.to_thread(hash_temporary_password if temporary else hash_password, new_password)
+    password_hash = await (passwords.hash_temporary_password if temporary else passwords.hash_password)(new_password)
     async with write_transaction():
         await User.update({User.password_hash: password_hash, User.must_change_password: temporary}).where(
             User.id == user.id)
         await audit.record("password_reset" if temporary else "password_changed", "user", user.id, username=by,
                            reason=reason, ip=ip)
+    return await end_user_sessions(user.id, by=by, reason="password_reset" if temporary else "password_changed")
 
 
-async def set_active(user: User, active: bool, *, by: str, reason: str, ip: str | None = None) -> None:
-    """Activate or deactivate an account: a deactivated account cannot log in and its pages refuse it at once."""
+async def set_active(user: User, active: bool, *, by: str, reason: str, ip: str | None = None) -> int:
+    """Activate or deactivate an account: a deactivated account cannot log in and its sessions end at once.
+    Returns the sessions ended."""
     async with write_transaction():
         await User.update({User.active: active}).where(User.id == user.id)
         await audit.record("user_activated" if active else "user_deactivated", "user", user.id, username=by,
                            reason=reason, ip=ip, before={"active": user.active}, after={"active": active})
+    return 0 if active else await end_user_sessions(user.id, by=by, reason="deactivated")

@@ -108,8 +108,27 @@ class AuditLog(Table, db=DB):
     ip = Varchar(length=64, null=True, default=None)
 
 
+class UserSession(Table, db=DB):
+    """A login on one browser (server/accounts/sessions.py): the cookie holds a random token, this row its hash.
+
+    Ending the row (logout, password change, deactivation, "log out everywhere") logs that browser out at once.
+    """
+
+    id = Serial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(default=TimestamptzNow())
+    ended_at = Timestamptz(null=True, default=None)
+    ended_by = Varchar(length=64, null=True, default=None)
+    end_reason = Varchar(length=32, null=True, default=None)
+    ip = Varchar(length=64, null=True, default=None)
+    user_agent = Varchar(length=200, null=True, default=None)
+
+
 class LoginAttempt(Table, db=DB):
-    """Failed logins, shared by all workers, for throttling."""
+    """Login attempts counted by the throttle (server/accounts/throttle.py), shared by all workers: written before
+    the password is checked, removed for a name and address when it logs in."""
 
     id = Serial(primary_key=True)
     username = Varchar(length=64, index=True)
@@ -447,4 +466,5 @@ class CheckedFlag(Table, db=DB):
 ALL_TABLES: list[type[Table]] = [Unit, User, Period, Submission, AuditLog, LoginAttempt, Assessment, Correction,
                                  Score, ReviewComment, CertificationList, CertificationEntry, Boundary,
                                  DeviceToken, ListComment, UnitLink, HistoryImport, HistoryRow, Registration,
-                                 ProgressTarget, SubmissionPhoto, CheckedFlag, RuleVersion, RuleCheck, PeriodArea]
+                                 ProgressTarget, SubmissionPhoto, CheckedFlag, RuleVersion, RuleCheck, PeriodArea,
+                                 UserSession]
