@@ -309,6 +309,7 @@ def test_importing_every_module_creates_no_file(tmp_path: Path) -> None:
     cwd.mkdir()
     env = {key: value for key, value in os.environ.items() if key != "PHUHOP_DATABASE_URL"}
     env["PHUHOP_DATA_DIR"] = str(data_dir)
+    env["PYTHONPATH"] = str(ROOT)  # the tree under test, whatever the virtualenv's editable install points at
     script = ("import importlib, pkgutil, forms, scoring, server\n"
               "names = [m.name for p in (server, forms, scoring) for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.')"
               " if not m.name.endswith('__main__')]\n"
