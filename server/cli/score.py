@@ -22,6 +22,7 @@ import click
 from scoring import (COMMUNE_TYPE_LABELS, N_, InputProblem, RuleSet, ScoreResult, ScoringInputError, list_rules, load_rules,
                      score_document, score_document_totals)
 from server.core import i18n
+from server.core.export_cells import csv_cell
 
 INVALID = 2
 
@@ -237,7 +238,7 @@ def _csv_record(record: dict) -> dict:
     for key in ("certified", "threshold_provisional"):
         if key in flat:
             flat[key] = "true" if flat[key] else "false"
-    return flat
+    return {key: csv_cell(value) for key, value in flat.items()}  # a commune code "=…" stays text in Excel
 
 
 @click.command("score-batch")

@@ -7,13 +7,13 @@ The rows are built from `privacy.PublicResult` only (public_pages), exactly as o
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from server.core.export_cells import csv_bytes, xlsx_bytes
 
 
 @dataclass
@@ -24,12 +24,8 @@ class Table:
 
 
 def to_csv(table: Table) -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel opens Vietnamese names correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(table.header)
-    writer.writerows(table.rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """UTF-8 with a byte-order mark, so that Excel opens Vietnamese names correctly; formula-like cells made safe."""
+    return csv_bytes([table.header, *table.rows])
 
 
 def to_xlsx(tables: list[Table], note: str | None) -> bytes:
@@ -46,6 +42,4 @@ def to_xlsx(tables: list[Table], note: str | None) -> bytes:
         for row in table.rows:
             sheet.append(row)
         sheet.freeze_panes = sheet.cell(row=sheet.max_row - len(table.rows) + 1, column=1)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)

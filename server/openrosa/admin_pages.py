@@ -8,10 +8,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from forms import registry as form_registry
-from forms.xlsform import export_xlsform
+from forms.xlsform import export_workbook
 from server.core import i18n
 from server.accounts.auth import current_user, requires_role
 from server.core.errors import InputError, not_found
+from server.core.export_cells import xlsx_bytes
 from server.openrosa import drafts, tokens
 from server.openrosa.routes import MAX_BODY
 
@@ -83,7 +84,7 @@ async def download_xlsform(form_id: FromPath[str], file_name: FromPath[str]) -> 
         form = form_registry.get_form(form_id, int(version))
     except form_registry.FormNotAccepted as missing:
         raise not_found(missing.message, missing.params) from missing
-    return Response(export_xlsform(form), media_type=XLSX, headers={
+    return Response(xlsx_bytes(export_workbook(form)), media_type=XLSX, headers={
         "Content-Disposition": f'attachment; filename="{form.form_id}-v{form.version}.xlsx"'})
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
+from server.core.export_cells import csv_bytes
 from server.core.i18n import N_, format_datetime, gettext
 from server.core.tables import AuditLog
 from server.review import audit_view
@@ -38,16 +37,12 @@ async def entities() -> list[str]:
 
 
 def to_csv(lines: list[audit_view.Line]) -> bytes:
-    """The same human columns as the page, in the page language, then the codes and the raw JSON."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([gettext(header) for header in CSV_HEADERS])
-    for line in lines:
-        writer.writerow([
-            format_datetime(line.at), line.who, line.username, line.action or line.action_code, line.object,
-            audit_view.changes_text(line), line.reason, line.ip, line.id, line.action_code, line.entity,
-            line.entity_id or "", _json(line.raw_before), _json(line.raw_after)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The same human columns as the page, in the page language, then the codes and the raw JSON; text typed by
+    anyone (a user name at the login form, a reason) cannot become a formula."""
+    return csv_bytes([[gettext(header) for header in CSV_HEADERS], *([
+        format_datetime(line.at), line.who, line.username, line.action or line.action_code, line.object,
+        audit_view.changes_text(line), line.reason, line.ip, line.id, line.action_code, line.entity,
+        line.entity_id or "", _json(line.raw_before), _json(line.raw_after)] for line in lines)])
 
 
 CSV_HEADERS = (N_("When"), N_("Who"), N_("User name"), N_("Action"), N_("Object"), N_("Change"), N_("Why"),

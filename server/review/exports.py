@@ -7,8 +7,6 @@ audited, and every export marks PROVISIONAL figures, as the pages do.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, replace
 
 from openpyxl import Workbook
@@ -19,6 +17,7 @@ from scoring import COMMUNE_TYPE_LABELS
 from server.core import audit
 from server.core.db import write_transaction
 from server.core.i18n import N_, format_number, gettext, use_language
+from server.core.export_cells import csv_bytes, xlsx_bytes
 from server.review.lists import EntryRow
 from server.core.tables import User
 
@@ -96,14 +95,9 @@ def print_texts(document: Document, entries: list[EntryRow]) -> dict[str, object
 
 
 def to_csv(document: Document, entries: list[EntryRow]) -> bytes:
-    """UTF-8 with a byte-order mark so that Excel opens Vietnamese text correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    """UTF-8 with a byte-order mark so that Excel opens Vietnamese text correctly; formula-like cells made safe."""
     with use_language(EXPORT_LANGUAGE):
-        writer.writerow([gettext(h) for h in HEADERS])
-        for entry in entries:
-            writer.writerow(_cells(entry))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        return csv_bytes([[gettext(h) for h in HEADERS], *(_cells(entry) for entry in entries)])
 
 
 SHEET_NAMES = (N_("Meets the standard"), N_("Does not meet the standard"))
@@ -117,9 +111,7 @@ def to_xlsx(document: Document, entries: list[EntryRow]) -> bytes:
         with use_language(EXPORT_LANGUAGE):
             sheet = book.create_sheet(gettext(name)[:31])
             _sheet(sheet, part, document.subtitle)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)
 
 
 def _sheet(sheet, part: Section, subtitle: str) -> None:
