@@ -229,6 +229,10 @@ MATRIX: dict[tuple[str, str], Case] = {
         lambda w: f"/review/{w['period'].id}/00004/flags", _row(302, 403, 403, 422, 403, 422),
         body={"check": "abuse_count", "fingerprint": "0" * 16, "comment": "matrix"},
         note="422: values are checked once the commune has sent its data"),
+    ("POST", "/review/{period_id:int}/{code:str}/withdraw"): Case(
+        lambda w: f"/review/{w['period'].id}/00004/withdraw", _row(302, 403, 403, 409, 403, 409),
+        body={"indicator": "c1_protection_officer", "reason": "matrix", "version": "0"},
+        note="409: the page's version is stale (nothing was sent for review yet)"),
     ("POST", "/review/{period_id:int}/lists"): Case(lambda w: f"/review/{w['period'].id}/lists",
                                                     _row(302, 403, 403, 422, 422, 422), body={"area": "01"},
                                                     note="422: no approved commune in the area yet"),
@@ -259,6 +263,9 @@ MATRIX: dict[tuple[str, str], Case] = {
         lambda w: f"/api/review/assessments/{w['period'].id}/00004/corrections", _row(401, 403, 403, 409, 403, 409),
         json={"indicator": "c1_protection_officer", "value": True, "reason": "matrix", "version": 0}),
     # ---------------------------------------------------------------- administration (admins only)
+    ("POST", "/api/review/assessments/{period_id:int}/{code:str}/withdrawals"): Case(
+        lambda w: f"/api/review/assessments/{w['period'].id}/00004/withdrawals", _row(401, 403, 403, 409, 403, 409),
+        json={"indicator": "c1_protection_officer", "reason": "matrix", "version": 0}),
     ("GET", "/admin/audit"): Case("/admin/audit", _row(302, 403, 403, 403, 403, 200)),
     ("GET", "/admin/audit.csv"): Case("/admin/audit.csv", _row(302, 403, 403, 403, 403, 200)),
     ("GET", "/admin/registry"): Case("/admin/registry?province=01", _row(302, 403, 403, 403, 403, 200)),

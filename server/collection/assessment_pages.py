@@ -9,6 +9,7 @@ from server.accounts.auth import current_user, requires_login, requires_role, un
 from server.collection.offline import versioned
 from server.collection.pages import phone_data
 from server.core.errors import InputError
+from server.core.strict import DATABASE_MAX, parse_int
 from server.review.pages import client_ip, error_list, form_data
 from server.review import assessments, deadlines
 from server.review.errors import invalid
@@ -50,7 +51,7 @@ async def send_for_review(request: Request) -> Template | Redirect:
         if period is None:
             raise invalid("action", "no_period", assessments.NO_PERIOD)
         ctx = await assessments.load(period, commune, user)
-        version = int(data["version"]) if data.get("version", "").isdigit() else None
+        version = parse_int(data.get("version", ""), minimum=0, maximum=DATABASE_MAX)
         await assessments.change_state(ctx, "send", user, version, data.get("comment", ""), ip=client_ip(request),
                                        confirm_incomplete=data.get("confirm_incomplete") == "1")
     except InputError as refused:

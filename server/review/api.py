@@ -42,8 +42,11 @@ class QueueOut(BaseModel):
 
 class CorrectionOut(BaseModel):
     indicator: str
-    before: bool | int | float | None
-    after: bool | int | float
+    before: bool | int | float | str | None = Field(
+        description="The value before (text: a value stored before bounds existed, ignored when scoring).")
+    after: bool | int | float | str | None = Field(
+        description="The corrected value; null: the correction was withdrawn.")
+    withdrawn: bool = Field(description="True for the withdrawal of the indicator's correction (back to reported).")
     reason: str
     author: str
     created_at: datetime
@@ -71,8 +74,15 @@ class AssessmentOut(BaseModel):
 
 class CorrectionIn(BaseModel):
     indicator: str = Field(max_length=64, examples=["c2_births_registered"])
-    value: bool | int | float = Field(description="The corrected value: true/false, a whole number, or a "
-                                                  "percentage (rule sets that read one).")
+    value: bool | int | float = Field(description="The corrected value: true/false, a whole number (0 to the "
+                                                  "indicator's maximum, at most 10,000,000), or a percentage "
+                                                  "from 0 to 100 (rule sets that read one).")
+    reason: str = Field(max_length=2000)
+    version: int
+
+
+class WithdrawalIn(BaseModel):
+    indicator: str = Field(max_length=64, examples=["c2_births_registered"])
     reason: str = Field(max_length=2000)
     version: int
 
@@ -103,8 +113,9 @@ def _out(ctx: assessments.Context) -> AssessmentOut:
         reasons=reasons, problems=[indicators.problem_text(p) for p in computed.problems],
         stored_score_id=stored.id if stored else None, last_submission=ctx.reported.last_id,
         rules={"id": stored.rules_id, "version": stored.rules_version, "sha256": stored.rules_sha256} if stored else None,
-        corrections=[CorrectionOut(indicator=c["indicator"], before=c["before"], after=c["after"], reason=c["reason"],
-                                   author=c["author"], created_at=c["created_at"]) for c in ctx.corrections])
+        corrections=[CorrectionOut(indicator=c["indicator"], before=c["before"], after=c["after"],
+                                   withdrawn=c["withdrawn"], reason=c["reason"], author=c["author"],
+                                   created_at=c["created_at"]) for c in ctx.corrections])
 
 
 @get("/api/review/queue", guards=[reviewers], summary="The review queue of my area", tags=["review"],
@@ -134,6 +145,17 @@ async def api_correct(request: Request, period_id: FromPath[int], code: FromPath
     value = str(data.value).lower() if isinstance(data.value, bool) else str(data.value)
     await assessments.correct(ctx, current_user(request), data.indicator, value, data.reason, data.version,
                               ip=client_ip(request))
+    return _out(ctx)
+
+
+@post("/api/review/assessments/{period_id:int}/{code:str}/withdrawals", guards=[reviewers], status_code=201,
+      summary="Withdraw the correction of one indicator (reason required): back to the reported value",
+      tags=["review"])
+async def api_withdraw(request: Request, period_id: FromPath[int], code: FromPath[str],
+                       data: JSONBody[WithdrawalIn]) -> AssessmentOut:
+    ctx = await assessment_context(request, period_id, code)
+    await assessments.withdraw(ctx, current_user(request), data.indicator, data.reason, data.version,
+                               ip=client_ip(request))
     return _out(ctx)
 
 
@@ -178,4 +200,4 @@ async def api_send(request: Request, data: JSONBody[SendIn]) -> AssessmentOut:
     return _out(ctx)
 
 
-ROUTES = [api_queue, api_assessment, api_correct, api_action, api_my_assessment, api_send]
+ROUTES = [api_queue, api_assessment, api_correct, api_withdraw, api_action, api_my_assessment, api_send]

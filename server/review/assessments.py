@@ -281,9 +281,8 @@ async def _set_aside_or_take_in(ctx: Context, action: str) -> int:
     return len(await Submission.update({Submission.state: change}).where(where).returning(Submission.id).run())
 
 
-async def correct(ctx: Context, user: User, indicator: str, raw_value: str, reason: str,
-                  seen_version: int | None, ip: str | None = None) -> None:
-    """A reviewer's correction of one value: a new Correction row, a new score, a new version."""
+def _check_correctable(ctx: Context, user: User, seen_version: int | None) -> int:
+    """Who may change values, and when; the version the user's page was made from."""
     if user.role not in ("reviewer", "admin"):
         raise NotAllowed(N_("Only reviewers can correct values."))
     check_area(user, ctx.commune)
@@ -294,26 +293,54 @@ async def correct(ctx: Context, user: User, indicator: str, raw_value: str, reas
             raise invalid("indicator", "approved", N_("Approved data cannot be changed. Reopen the assessment first."))
         raise invalid("indicator", "wrong_state", N_("Values can be corrected only once the commune has sent its "
                                                      "data for review."))
+    return seen
+
+
+async def correct(ctx: Context, user: User, indicator: str, raw_value: str, reason: str,
+                  seen_version: int | None, ip: str | None = None) -> None:
+    """A reviewer's correction of one value: a new Correction row, a new score, a new version."""
+    seen = _check_correctable(ctx, user, seen_version)
     rules = ctx.rules
     value = indicators.parse_value(rules, indicator, raw_value)
     reason = indicators.check_reason(reason)
     before_value = ctx.computed.values.get(indicator)
     if before_value == value and type(before_value) is type(value):
         raise invalid("value", "unchanged", N_("This is already the value."))
-    values = {**ctx.computed.values, indicator: value}
-    computed = scoring_service.compute(rules, ctx.commune.commune_type, values, ctx.reported.form_versions)
+    await _change_value(ctx, user, seen, indicator, before_value, value, reason, "value_corrected", ip)
+
+
+async def withdraw(ctx: Context, user: User, indicator: str, reason: str, seen_version: int | None,
+                   ip: str | None = None) -> None:
+    """Withdraw the correction of one indicator: back to the reported value; the history keeps both rows."""
+    seen = _check_correctable(ctx, user, seen_version)
+    rows = [row for row in ctx.corrections if row["indicator"] == indicator]
+    if not rows or rows[-1]["after"] is None:
+        raise invalid("indicator", "not_corrected", N_("This value has no correction to withdraw."))
+    reason = indicators.check_reason(reason)
+    await _change_value(ctx, user, seen, indicator, rows[-1]["after"], None, reason, "correction_withdrawn", ip)
+
+
+async def _change_value(ctx: Context, user: User, seen: int, indicator: str, before_value: Any, value: Any,
+                        reason: str, action: str, ip: str | None) -> None:
+    """Write a correction (or a withdrawal: `value` None), the new score and the audit entry in one transaction."""
+    rules = ctx.rules
+    corrections = [*ctx.corrections, {"indicator": indicator, "after": value}]
+    computed = scoring_service.compute(rules, ctx.commune.commune_type,
+                                       indicators.current(ctx.reported.values, corrections), ctx.reported.form_versions)
     async with write_transaction():
         before = await _bump(ctx.assessment, seen, user, "under_review")
         row = await indicators.add_correction(ctx.assessment.id, indicator, before_value, value, reason, user)
         new_score = None
         if computed.result is not None:
             new_score = await scoring_service.store(ctx.assessment.id, rules, computed, user, "correction")
-        await audit.record("value_corrected", "assessment", ctx.assessment.id, user=user, ip=ip, reason=reason,
+        await audit.record(action, "assessment", ctx.assessment.id, user=user, ip=ip, reason=reason,
                            before={**before, "indicator": indicator, "value": before_value,
                                    "score": scoring_service.summary(ctx.stored)},
                            after={"state": "under_review", "version": ctx.assessment.version, "indicator": indicator,
-                                  "value": value, "correction": row.id, "score": scoring_service.summary(new_score)})
+                                  "value": computed.values.get(indicator), "correction": row.id,
+                                  "score": scoring_service.summary(new_score)})
     ctx.state, ctx.computed = "under_review", computed
+    ctx.corrections = await indicators.corrections_of(ctx.assessment.id)
     ctx.stored = new_score or ctx.stored
 
 

@@ -2,7 +2,13 @@
 
 Reported values are derived from the commune's submissions of the period (`forms.derive`); a
 reviewer's correction is a new `Correction` row (the reported value is never overwritten), and the
-current value of an indicator is its latest correction, else the reported value.
+current value of an indicator is its latest correction, else the reported value. Withdrawing a
+correction is a row too (`after` empty, with its reason): the indicator is back to its reported
+value and the history keeps both.
+
+A corrected count is a whole number from 0 to the maximum of the form field that collects it, or
+MAX_COUNT. A stored value that is no such number (one stored before the bounds existed: a float,
+`Infinity`) is kept in the history as text and ignored when scoring, so that it can be withdrawn.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from forms.compat import normalise
 from forms.derive import indicators_for_period
 from forms.model import FormVersion
 from scoring import InputProblem, RuleSet
-from server.core.i18n import N_, gettext, message_text
+from server.core.i18n import N_, format_number, gettext, message_text
+from server.core.strict import parse_int
 from server.core.templating import localized
 from server.review.errors import invalid
 from server.core.tables import Correction, Submission, User
@@ -27,7 +34,8 @@ from server.core.tables import Correction, Submission, User
 ANNUAL, PLAY_AREA, PARTICIPATION, SATISFACTION = "commune-annual", "play-area", "child-participation", "satisfaction"
 LEGACY_2014 = "commune-2014"  # the vn-2014 figures the annual form does not ask
 
-Value = bool | int | float
+Value = bool | int | float  # a float: a percentage (rule sets that read one)
+MAX_COUNT = 10_000_000  # no count of a commune comes near it (children, births, cases, …)
 
 
 @dataclass
@@ -114,6 +122,7 @@ async def corrections_of(assessment_id: int) -> list[dict[str, Any]]:
     ).where(Correction.assessment == assessment_id).order_by(Correction.id).run()
     for row in rows:
         row["before"], row["after"] = _loaded(row["before"]), _loaded(row["after"])
+        row["withdrawn"] = row["after"] is None
     return rows
 
 
@@ -123,24 +132,47 @@ async def corrections_many(assessment_ids: list[int]) -> dict[int, dict[str, Val
         return {}
     rows = await Correction.select(Correction.assessment, Correction.indicator, Correction.after).where(
         Correction.assessment.is_in(assessment_ids)).order_by(Correction.id).run()
-    out: dict[int, dict[str, Value]] = defaultdict(dict)
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        out[row["assessment"]][row["indicator"]] = _loaded(row["after"])
-    return out
+        grouped[row["assessment"]].append({"indicator": row["indicator"], "after": _loaded(row["after"])})
+    return {assessment: overrides(found) for assessment, found in grouped.items()}
 
 
-def _loaded(stored: Any) -> Value | None:
-    """A value of Correction.before/after: JSON text, except that SQLite's numeric affinity turns "2" into 2."""
-    return json.loads(stored) if isinstance(stored, str) else stored
+def _loaded(stored: Any) -> Value | str | None:
+    """A value of Correction.before/after: JSON text (SQLite's numeric affinity may have turned "2" into 2).
+
+    A bool, an int in the bounds or a percentage (a number from 0 to 100) comes back as it is; anything
+    else stored before the bounds existed (1.2e19, Infinity) comes back as its text, which scoring never
+    takes for a value.
+    """
+    if isinstance(stored, str):
+        try:
+            stored = json.loads(stored)
+        except ValueError:
+            return stored
+    if stored is None or isinstance(stored, bool) or (isinstance(stored, int) and 0 <= stored <= MAX_COUNT):
+        return stored
+    if isinstance(stored, float) and 0 <= stored <= 100:  # NaN fails both comparisons
+        return stored
+    return str(stored)
+
+
+def overrides(corrections: list[dict[str, Any]]) -> dict[str, Value]:
+    """Each indicator's latest correction (oldest rows first); a withdrawal or an unusable value: none."""
+    values: dict[str, Value] = {}
+    for row in corrections:
+        after = row["after"]
+        if after is None or isinstance(after, str):
+            values.pop(row["indicator"], None)
+        else:
+            values[row["indicator"]] = after
+    return values
 
 
 def current(reported_values: dict[str, Value], corrections: list[dict[str, Any]] | dict[str, Value]) -> dict[str, Value]:
     """Reported values with the latest correction of each indicator applied."""
     values = dict(reported_values)
-    if isinstance(corrections, dict):
-        values.update(corrections)
-    else:
-        values.update({row["indicator"]: row["after"] for row in corrections})
+    values.update(corrections if isinstance(corrections, dict) else overrides(corrections))
     return values
 
 
@@ -161,9 +193,22 @@ def parse_value(rules: RuleSet, indicator: str, raw: str) -> Value:
         if text in ("false", "no", "0", "không"):
             return False
         raise invalid("value", "not_yes_no", N_("Choose yes or no."))
-    if not text.isdigit():
-        raise invalid("value", "not_a_count", N_("Enter a whole number, 0 or more."))
-    return int(text)
+    highest = count_maximum(indicator)
+    number = parse_int(text, minimum=0, maximum=highest)
+    if number is None:
+        raise invalid("value", "not_a_count", N_("Enter a whole number from 0 to %(max)s."),
+                      max=format_number(highest))
+    return number
+
+
+@lru_cache(maxsize=None)
+def count_maximum(indicator: str) -> int:
+    """The largest correction of a count: the max of the newest annual form field collecting it, else MAX_COUNT."""
+    for form in reversed(form_registry.default_registry().versions(ANNUAL)):
+        for item in form.fields:
+            if item.indicator == indicator and getattr(item, "max", None) is not None:
+                return min(int(item.max), MAX_COUNT)
+    return MAX_COUNT
 
 
 def check_reason(reason: str) -> str:
@@ -175,9 +220,10 @@ def check_reason(reason: str) -> str:
     return reason
 
 
-async def add_correction(assessment_id: int, indicator: str, before: Value | None, after: Value, reason: str,
+async def add_correction(assessment_id: int, indicator: str, before: Value | None, after: Value | None, reason: str,
                          user: User) -> Correction:
-    """Insert one correction (the caller holds the write transaction and checked the version)."""
+    """Insert one correction, or a withdrawal (`after` None); the caller holds the write transaction and
+    checked the version."""
     # Serialised here: Piccolo passes a bare number or boolean to the JSON column unencoded.
     row = Correction(assessment=assessment_id, indicator=indicator, before=json.dumps(before), after=json.dumps(after),
                      reason=reason, author=user.id)

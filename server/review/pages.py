@@ -22,6 +22,7 @@ from server.core.i18n import gettext, message_text
 from server.core.templating import render_off_loop
 from server.history import figures as history_figures
 from forms import registry as form_registry
+from server.core.strict import DATABASE_MAX, parse_int
 from server.review import assessments, deadlines, flags, indicators, lists, queue, scoring_service, submission_view
 from server.review.missing import what_is_missing
 from server.review.states import ACTION_LABELS, FROZEN, STATE_LABELS, STATES, allowed_actions
@@ -140,7 +141,8 @@ def view_model(ctx: assessments.Context, user: User) -> dict[str, Any]:
         result = computed.result.model_dump(mode="json")
     else:
         result = None
-    corrected = {row["indicator"]: row for row in ctx.corrections}
+    corrected = {key: row for key, row in {row["indicator"]: row for row in ctx.corrections}.items()
+                 if row["after"] is not None}  # the latest row of each indicator, unless it was a withdrawal
     decides = assessments.may_decide(user, ctx.commune, ctx.setting.review_level)
     labels = indicators.indicator_labels()
     rows = [{"key": key, "label": labels.get(key), "type": declared.type,
@@ -214,6 +216,18 @@ async def correct_value(request: Request, period_id: FromPath[int], code: FromPa
     return Redirect(f"/review/{period_id}/{code}?done=corrected", status_code=303)
 
 
+@post("/review/{period_id:int}/{code:str}/withdraw", guards=[reviewers], include_in_schema=False, status_code=303)
+async def withdraw_correction(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Template | Redirect:
+    ctx = await assessment_context(request, period_id, code)
+    data = await form_data(request)
+    try:
+        await assessments.withdraw(ctx, current_user(request), data.get("indicator", ""), data.get("reason", ""),
+                                   _version(data), ip=client_ip(request))
+    except InputError as refused:
+        return await render_review(request, ctx, errors=error_list(refused), status=refused.status_code, form=data)
+    return Redirect(f"/review/{period_id}/{code}?done=withdrawn", status_code=303)
+
+
 @post("/review/{period_id:int}/{code:str}/action", guards=[reviewers], include_in_schema=False, status_code=303)
 async def act(request: Request, period_id: FromPath[int], code: FromPath[str]) -> Response | Redirect:
     ctx = await assessment_context(request, period_id, code)
@@ -249,13 +263,13 @@ async def check_flag(request: Request, period_id: FromPath[int], code: FromPath[
 
 
 def _version(data: dict[str, str]) -> int | None:
+    """The version the page was made from (None: missing or not a number, refused as stale)."""
     return _whole(data, "version")
 
 
 def _whole(data: dict[str, str], field: str) -> int | None:
-    """A hidden whole number the page sent back (ASCII digits only, bounded), or None."""
-    raw = data.get(field, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+    """A hidden whole number the page sent back (the strict parser: ASCII digits only, bounded), or None."""
+    return parse_int(data.get(field, ""), minimum=0, maximum=DATABASE_MAX)
 
 
-ROUTES = [review_queue, review_commune, correct_value, act, check_flag]
+ROUTES = [review_queue, review_commune, correct_value, withdraw_correction, act, check_flag]

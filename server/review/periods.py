@@ -16,9 +16,12 @@ from server.core import audit
 from server.core.db import write_transaction
 from server.core.errors import FieldError, InputError
 from server.core.i18n import N_
+from server.core.strict import parse_date, parse_int
 from server.registry.units import UNIT_SETS
 from server.core.tables import Assessment, Period, User
 from server.rules import assign, versions
+
+FIRST_DAY, LAST_DAY = date(2010, 1, 1), date(2100, 12, 31)  # the years a period may have
 
 
 @dataclass
@@ -47,9 +50,8 @@ def parse(data: dict[str, Any], chosen_forms: list[str], rule_sets: list[str]) -
     name = " ".join(str(data.get("name", "")).split())
     if not 3 <= len(name) <= 200:
         errors.append(FieldError("name", "required", N_("Give the period a name (3 to 200 characters).")))
-    year_text = str(data.get("year", "")).strip()
-    year = int(year_text) if year_text.isdigit() else 0
-    if not 2010 <= year <= 2100:
+    year = parse_int(data.get("year", ""), minimum=2010, maximum=2100)
+    if year is None:
         errors.append(FieldError("year", "invalid", N_("Enter a year between 2010 and 2100.")))
     rule_set = str(data.get("rule_set", ""))
     if rule_set not in rule_sets:
@@ -68,11 +70,9 @@ def parse(data: dict[str, Any], chosen_forms: list[str], rule_sets: list[str]) -
     dates: dict[str, date | None] = {}
     for field in ("opens_on", "closes_on", "covers_from", "covers_to"):
         raw = str(data.get(field, "")).strip()
-        try:
-            dates[field] = date.fromisoformat(raw) if raw else None
-        except ValueError:
-            errors.append(FieldError(field, "not_a_date", N_("Enter a date (year-month-day).")))
-            dates[field] = None
+        dates[field] = parse_date(raw, earliest=FIRST_DAY, latest=LAST_DAY) if raw else None
+        if raw and dates[field] is None:
+            errors.append(FieldError(field, "not_a_date", N_("Enter a date (year-month-day) between 2010 and 2100.")))
     if dates["opens_on"] and dates["closes_on"] and dates["closes_on"] < dates["opens_on"]:
         errors.append(FieldError("closes_on", "before_start", N_("The closing date must not be before the opening date.")))
     if dates["covers_from"] and dates["covers_to"] and dates["covers_to"] < dates["covers_from"]:
