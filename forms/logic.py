@@ -42,8 +42,11 @@ def is_missing(value: Any) -> bool:
 
 
 def is_number(value: Any) -> bool:
-    """A JSON number (booleans are not numbers, even though Python says so)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number (booleans are not numbers, even though Python says so). An int of any size is one:
+    `math.isfinite` raises OverflowError on ints beyond a float (10**400 in a JSON body)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _kind(value: Any) -> str | None:

@@ -11,6 +11,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.routes import base as litestar_routes
 from litestar.static_files import create_static_files_router
 
 from forms import registry as form_registry
@@ -36,7 +37,13 @@ from server.core.errors import EXCEPTION_HANDLERS
 from server.core.middleware import SMALL_REPLY, LanguageMiddleware, add_security_headers
 from server.core.requests import SafeRequest, sane_static_path
 from server.core.settings import get_settings
+from server.core.strict import path_int
 from server.core.templating import template_config
+
+# `{name:int}` path parameters are read by the same strict parser as every other number from outside
+# (server/core/strict.py): Litestar's own `int()` took '٣' for 3 and choked on 5,000 digits. A
+# ValueError there makes the router answer 404. Installed before any route is built.
+litestar_routes.parsers_map[int] = path_int
 
 STATIC_DIRS = [Path(__file__).parent / "static", Path(__file__).parent.parent / "forms" / "static"]
 MACHINE_PATHS = ["/openrosa"]  # token-authenticated clients: no cookies, so no CSRF

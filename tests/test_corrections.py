@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conftest import csrf_header, login
+from conftest import ENGINE, csrf_header, login
 from server.core.tables import AuditLog, Correction, Score
 from test_review_workflow import assessment, send_for_review, submit_forms
 
@@ -75,12 +75,13 @@ def test_a_value_stored_before_the_bounds_no_longer_breaks_the_assessment(client
     from server.core.tables import Assessment
 
     row = Assessment.objects().where(Assessment.key == f"{world['period'].id}:{world['commune_a'].id}").first().run_sync()
-    for broken in ("1.2345678901234567e+19", "Infinity"):
+    broken_values = ["1.2345678901234567e+19"] + (["Infinity"] if ENGINE == "sqlite" else [])  # PostgreSQL's JSON refuses it
+    for broken in broken_values:
         Correction(assessment=row.id, indicator=INDICATOR, before=json.dumps(10), after=broken, reason="cũ",
                    author=world["users"]["reviewer_x"].id).save().run_sync()
     shown = assessment(client, sent["period"], "00004")
     assert isinstance(shown["values"][INDICATOR], int)  # the reported value: the broken ones are ignored
-    assert [c["after"] for c in shown["corrections"]] == ["1.2345678901234567e+19", "inf"]
+    assert [c["after"] for c in shown["corrections"]] == ["1.2345678901234567e+19", "inf"][:len(broken_values)]
     page = client.get(f"/review/{sent['period']}/00004")
     assert page.status_code == 200 and "không hợp lệ" in page.text
     withdrawn = client.post(f"{sent['url']}/withdrawals", headers=csrf_header(client), json={

@@ -19,6 +19,7 @@ from server.collection import photos, submissions
 from server.core.errors import FieldError, InputError
 from server.core.i18n import N_
 from server.core.middleware import SMALL_REPLY
+from server.core.strict import MAX_FORM_VERSION
 from server.core.tables import Submission, User
 from server.review.assessments import check_area
 
@@ -28,7 +29,7 @@ class SubmissionIn(BaseModel):
 
     uuid: UUID = Field(description="Made by the phone; resending the same UUID stores nothing new.")
     form_id: str = Field(max_length=64, examples=["play-area"])
-    form_version: int = Field(ge=1, examples=[1])
+    form_version: int = Field(ge=1, le=MAX_FORM_VERSION, examples=[1])
     answers: dict[str, Any] = Field(description="Answers by field key, as the form version defines them.")
     commune_code: str | None = Field(default=None, max_length=16,
                                      description="Official code; defaults to the collaborator's commune.")

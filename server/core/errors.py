@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from asyncpg.exceptions import DataError as PostgresDataError
 from asyncpg.exceptions import DiskFullError as PostgresDiskFull
+from asyncpg.exceptions import ReadOnlySQLTransactionError as PostgresReadOnly
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -62,6 +63,8 @@ def not_found(message: str, params: dict[str, Any]) -> NotFoundException:
 
 STORAGE_FULL = N_("The server's storage is full: nothing was stored. The form stays on your phone; "
                   "send it again later.")
+READ_ONLY = N_("The server cannot write to its database at the moment: nothing was stored. The form stays on "
+               "your phone; send it again later. Tell the administrator.")
 STATUS_MESSAGES = {
     400: N_("The request could not be understood."),
     401: N_("Please log in."),
@@ -72,6 +75,7 @@ STATUS_MESSAGES = {
     413: N_("The data sent is too large."),
     429: N_("Too many requests. Please wait a moment and try again."),
     500: N_("Something went wrong on the server. Your data was not changed; please try again."),
+    503: READ_ONLY,
     507: STORAGE_FULL,
 }
 
@@ -102,12 +106,30 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
     return errors or [{"field": "body", "code": "invalid", "message": gettext(N_("This value is not valid."))}]
 
 
+def as_http(request: Request, exc: Exception) -> Exception:
+    """The HTTP meaning of what the database said: a number in the URL too large for its integer
+    (SQLite: OverflowError, PostgreSQL: asyncpg's DataError) names nothing that can exist: 404; a full
+    disk: 507; a database that cannot be written (read-only file or server): 503. Those last two
+    are logged once as what they are. Anything else is returned as it is (a real bug stays a 500)."""
+    if isinstance(exc, (OverflowError, PostgresDataError)):
+        return NotFoundException()
+    text = str(exc).lower()
+    if isinstance(exc, PostgresDiskFull) or (isinstance(exc, sqlite3.OperationalError) and "full" in text):
+        request.logger.error("database storage is full: %s", exc)
+        return HTTPException(detail=STORAGE_FULL, status_code=507)
+    if isinstance(exc, PostgresReadOnly) or (isinstance(exc, sqlite3.OperationalError) and "readonly" in text):
+        request.logger.error("the database cannot be written: %s", exc)
+        return HTTPException(detail=READ_ONLY, status_code=503)
+    return exc
+
+
 _MISSING = re.compile(r"Missing required \w+ parameter '([^']{1,100})'")
 
 
 def handle_exception(request: Request, exc: Exception) -> Response:
+    exc = as_http(request, exc)
     status = getattr(exc, "status_code", HTTP_500_INTERNAL_SERVER_ERROR)
-    if status >= 500:
+    if status == HTTP_500_INTERNAL_SERVER_ERROR:
         request.logger.exception("server error", exc_info=exc)
     if isinstance(exc, InputError):
         errors = [e.render() for e in exc.errors]
@@ -127,22 +149,8 @@ def handle_exception(request: Request, exc: Exception) -> Response:
                     status_code=status)
 
 
-def handle_out_of_range(request: Request, exc: Exception) -> Response:
-    """A number in the URL too large for the database's integer (SQLite: OverflowError, PostgreSQL:
-    asyncpg's DataError) names nothing that can exist: 404, not 500."""
-    return handle_exception(request, NotFoundException())
-
-
-def handle_storage_full(request: Request, exc: Exception) -> Response:
-    """The database's disk is full: 507 with a message that says so (the phone keeps the form and resends).
-
-    Other database errors are real bugs and stay 500s."""
-    if isinstance(exc, sqlite3.OperationalError) and "full" not in str(exc):
-        return handle_exception(request, exc)
-    request.logger.error("database storage is full: %s", exc)
-    return handle_exception(request, HTTPException(detail=STORAGE_FULL, status_code=507))
-
-EXCEPTION_HANDLERS = {HTTPException: handle_exception, Exception: handle_exception,
-                      PermissionDeniedException: handle_exception, OverflowError: handle_out_of_range,
-                      PostgresDataError: handle_out_of_range, sqlite3.OperationalError: handle_storage_full,
-                      PostgresDiskFull: handle_storage_full}
+# Every class with a handler of its own (Litestar picks the most specific class, whatever the layer: a
+# router that wants every error in its own format, as /openrosa does, maps the same classes).
+EXCEPTION_CLASSES = (HTTPException, Exception, PermissionDeniedException, OverflowError, PostgresDataError,
+                     sqlite3.OperationalError, PostgresDiskFull, PostgresReadOnly)
+EXCEPTION_HANDLERS = dict.fromkeys(EXCEPTION_CLASSES, handle_exception)

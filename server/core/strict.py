@@ -19,6 +19,8 @@ from datetime import date
 
 MAX_DIGITS = 18  # fits a 64-bit database integer
 DATABASE_MAX = 2**63 - 1
+MAX_PAGE = 1_000_000  # a page number of a listing (typed query parameters are bounded, never open-ended)
+MAX_FORM_VERSION = 100_000
 _INTEGER = re.compile(rf"-?[0-9]{{1,{MAX_DIGITS}}}")
 _DECIMAL = re.compile(rf"-?[0-9]{{1,{MAX_DIGITS}}}(?:\.[0-9]{{1,{MAX_DIGITS}}})?")
 

@@ -2,14 +2,14 @@
 
 The XML comes from phones on the internet, so it is parsed with defusedxml and any DTD is refused:
 entity bombs ("billion laughs") and external entities (`file:///etc/passwd`) stop before any
-expansion. Values are converted to what `forms.validate` expects; anything that does not convert is
-passed on as text, so that validation names the field instead of the value vanishing here.
+expansion; nesting deeper than MAX_DEPTH is refused (a form is a root, groups and questions).
+Values are converted to what `forms.validate` expects with the strict parser of server/core/strict.py
+(ASCII digits, bounded length: '²' or 10**5000 stay text); anything that does not convert is passed
+on as text, so that validation names the field instead of the value vanishing here.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -21,8 +21,9 @@ from defusedxml.ElementTree import fromstring
 from forms.model import FormVersion
 from server.collection.photos import reference_for
 from server.core.i18n import N_
+from server.core.strict import MAX_FORM_VERSION, parse_decimal, parse_int
 
-_INTEGER = re.compile(r"-?[0-9]+")
+MAX_DEPTH = 32
 _SKIPPED = ("percent", "note")  # computed on the phone and again on the server, or only shown
 
 
@@ -41,6 +42,7 @@ class Instance:
     version: int | None
     instance_id: UUID
     root: Element
+    deprecated_id: UUID | None = None  # an ODK Collect edit: the instanceID of the submission it replaces
 
 
 def _local(tag: Any) -> str:
@@ -55,20 +57,40 @@ def read_instance(content: bytes) -> Instance:
         raise InstanceError(N_("The XML contains a DTD or entities, which are not accepted.")) from refused
     except ParseError as broken:
         raise InstanceError(N_("The submission is not well-formed XML.")) from broken
+    _check_depth(root)
     form_id = root.get("id") or ""
     if not form_id:
         raise InstanceError(N_("The submission does not say which form it answers (no id on its root element)."))
     raw_version = (root.get("version") or "").strip()
-    version = int(raw_version) if raw_version.isdigit() else None
+    version = parse_int(raw_version, minimum=1, maximum=MAX_FORM_VERSION) if raw_version else None
+    if raw_version and version is None:
+        raise InstanceError(N_("The form version %(version)s of the submission is not a version number."),
+                            version=raw_version[:20])
     meta = next((child for child in root if _local(child.tag) == "meta"), None)
-    raw_id = ""
-    if meta is not None:
-        raw_id = next(((child.text or "").strip() for child in meta if _local(child.tag) == "instanceID"), "")
+    instance_id = _uuid(meta, "instanceID")
+    if instance_id is None:
+        raise InstanceError(N_("The submission has no valid meta/instanceID."))
+    return Instance(form_id, version, instance_id, root, _uuid(meta, "deprecatedID"))
+
+
+def _uuid(meta: Element | None, name: str) -> UUID | None:
+    """meta/<name> as a UUID ("uuid:" prefix optional); None when absent, not a UUID, or the nil UUID."""
+    raw = next(((child.text or "").strip() for child in meta if _local(child.tag) == name), "") if meta is not None else ""
     try:
-        instance_id = UUID(raw_id.removeprefix("uuid:"))
-    except ValueError as bad:
-        raise InstanceError(N_("The submission has no valid meta/instanceID.")) from bad
-    return Instance(form_id, version, instance_id, root)
+        found = UUID(raw.removeprefix("uuid:"))
+    except ValueError:
+        return None
+    return found if found.int else None
+
+
+def _check_depth(root: Element) -> None:
+    """Refuse XML nested deeper than any form (iteratively: 5,000 levels overflowed the recursion)."""
+    level: list[tuple[Element, int]] = [(root, 1)]
+    while level:
+        element, depth = level.pop()
+        if depth > MAX_DEPTH:
+            raise InstanceError(N_("The submission's XML is nested too deeply."))
+        level.extend((child, depth + 1) for child in element)
 
 
 def answers_of(instance: Instance, form: FormVersion) -> dict[str, Any]:
@@ -102,13 +124,11 @@ def _leaves(element: Element):
 def convert(kind: str, text: str) -> Any:
     """One XForm value as our answer type (the text itself when it does not convert)."""
     if kind == "integer":
-        return int(text) if _INTEGER.fullmatch(text) else text
+        number = parse_int(text)
+        return text if number is None else number
     if kind == "decimal":
-        try:
-            number = float(text)
-        except ValueError:
-            return text
-        return number if math.isfinite(number) else text
+        number = parse_decimal(text)
+        return text if number is None else number
     if kind == "yes_no":
         return {"yes": True, "no": False}.get(text, text)
     if kind == "select_many":
@@ -122,12 +142,8 @@ def convert(kind: str, text: str) -> Any:
 
 def _geopoint(text: str) -> Any:
     """ODK's "lat lon altitude accuracy" → {lat, lon, accuracy}; altitude is not kept."""
-    parts = text.split()
-    try:
-        numbers = [float(part) for part in parts]
-    except ValueError:
-        return text
-    if not 2 <= len(numbers) <= 4 or not all(math.isfinite(number) for number in numbers):
+    numbers = [parse_decimal(part) for part in text.split()]
+    if not 2 <= len(numbers) <= 4 or None in numbers:
         return text
     point = {"lat": numbers[0], "lon": numbers[1]}
     if len(numbers) == 4:

@@ -21,11 +21,12 @@ from litestar.params import FromPath, QueryParameter
 from forms import registry as form_registry
 from server.core import i18n
 from server.collection import photos, submissions
-from server.core.errors import InputError
+from server.core.errors import EXCEPTION_CLASSES, READ_ONLY, STORAGE_FULL, InputError, as_http
 from server.core.i18n import N_, gettext
 from server.openrosa import tokens, xforms
 from server.openrosa.instance import InstanceError, answers_of, read_instance
 from server.rules import assign
+from server.core.strict import MAX_FORM_VERSION, parse_int
 from server.core.templating import localized
 from server.core.tables import Unit
 
@@ -34,7 +35,7 @@ MAX_BODY = 10 * 1024 * 1024
 MAX_XML = 1024 * 1024
 """Largest instance XML: checked before parsing."""
 OPENROSA_HEADERS = {"X-OpenRosa-Version": "1.0"}
-_XML = "text/xml; charset=utf-8"
+_XML = "text/xml"  # Litestar adds "; charset=utf-8" once: "text/xml; charset=utf-8" exactly, as Collect expects
 
 
 def message(status: int, text: str, nature: str | None = None) -> Response:
@@ -92,11 +93,12 @@ async def form_download(token: FromPath[str], form_id: FromPath[str], file_name:
     device = await _device(token)
     if isinstance(device, Response):
         return device
-    version = file_name.removesuffix(".xml")
-    if not file_name.endswith(".xml") or not version.isdigit():
-        return _refused(404, N_("There is no form %(form_id)s version %(version)s."), form_id=form_id, version=version)
+    version = parse_int(file_name.removesuffix(".xml"), minimum=1, maximum=MAX_FORM_VERSION)
+    if not file_name.endswith(".xml") or version is None:
+        return _refused(404, N_("There is no form %(form_id)s version %(version)s."), form_id=form_id,
+                        version=file_name.removesuffix(".xml")[:20])
     try:
-        built = await anyio.to_thread.run_sync(xforms.xform, form_id, int(version))
+        built = await anyio.to_thread.run_sync(xforms.xform, form_id, version)
     except form_registry.FormNotAccepted as refused:
         return _refused(404 if refused.code == "unknown" else 410, refused.message, **refused.params)
     return Response(built.xml, media_type=_XML, headers=OPENROSA_HEADERS)
@@ -143,9 +145,11 @@ async def submission(request: Request, token: FromPath[str]) -> Response:
         # Photos are checked before anything is stored: a bad file refuses the whole submission.
         checked = await photos.check_parts(form, answers, parts)
         stored = await submissions.submit(device.user, uuid=instance.instance_id, form_id=form.form_id,
-                                          form_version=form.version, answers=answers, source="openrosa", ip=ip)
+                                          form_version=form.version, answers=answers, source="openrosa", ip=ip,
+                                          replaces=instance.deprecated_id)
         # Stored once per name; a resend may bring the photos an earlier (split) send did not carry.
-        await photos.keep(stored.submission, checked, user=device.user, source="openrosa", ip=ip)
+        await photos.keep(stored.submission, checked, user=device.user, source="openrosa", ip=ip,
+                                          replaces=instance.deprecated_id)
     except submissions.Forbidden as refused:
         return _refused(403, refused.message)
     except InputError as invalid:
@@ -156,13 +160,15 @@ async def submission(request: Request, token: FromPath[str]) -> Response:
 
 
 def _invalid(invalid: InputError) -> Response:
-    """submit's refusal as OpenRosa: version problems by kind, answers listed by field."""
+    """submit's refusal as OpenRosa: a conflict (409: the instanceID used by another submission or with
+    other answers, an edit of an out-of-date copy) or an unknown original (404) as it is; version
+    problems by kind; answers listed by field."""
     codes = {error.code for error in invalid.errors}
     lines = [f"{error.field.removeprefix('answers.')}: {gettext(error.message, **error.params)}" for error in invalid.errors]
-    if "conflict" in codes:
-        return message(409, "\n".join(lines))
     if isinstance(invalid, photos.PhotoRefused):
         return message(400, "\n".join(lines))
+    if invalid.status_code in (404, 409):
+        return message(invalid.status_code, "\n".join(lines))
     if codes & {"retired", "draft", "period_closed"}:
         return message(400, "\n".join(lines))
     if "unknown" in codes and any(error.field in ("form_id", "form_version") for error in invalid.errors):
@@ -180,12 +186,15 @@ missing_token_submission = post("/submission", include_in_schema=False, name="op
 
 
 def _on_error(request: Request, exc: Exception) -> Response:
-    """Errors inside /openrosa are OpenRosa messages too (413 from the body limit, 500), with the header."""
+    """Every error inside /openrosa is an OpenRosa message too (413 from the body limit, a full disk, 500),
+    with the header: the phone shows the message; an HTML page would reach it as garbage."""
+    exc = as_http(request, exc)
     status = exc.status_code if isinstance(exc, HTTPException) else 500
-    if status >= 500:
+    if status == 500:
         request.logger.exception("openrosa error", exc_info=exc)
     texts = {413: N_("The submission is too large: at most %(megabytes)s MB."),
-             404: N_("This page does not exist."), 405: N_("This action is not allowed here.")}
+             404: N_("This page does not exist."), 405: N_("This action is not allowed here."),
+             503: READ_ONLY, 507: STORAGE_FULL}
     msgid = texts.get(status, N_("The request could not be understood.") if status < 500 else
                       N_("Something went wrong on the server. Your data was not changed; please try again."))
     return message(status, i18n.gettext(msgid, megabytes=MAX_BODY // 2**20))
@@ -194,6 +203,6 @@ def _on_error(request: Request, exc: Exception) -> Response:
 router = Router(
     path="/openrosa",
     route_handlers=[form_list, form_download, submission_head, submission, missing_token_list, missing_token_submission],
-    exception_handlers={HTTPException: _on_error, Exception: _on_error},
+    exception_handlers=dict.fromkeys(EXCEPTION_CLASSES, _on_error),
     request_max_body_size=MAX_BODY,
 )

@@ -12,9 +12,11 @@ from litestar.response import Redirect, Template
 from server.core import audit
 from server.accounts.auth import current_user, requires_role
 from server.core.db import write_transaction
+from server.accounts.users import normalise_username
 from server.core.errors import InputError
 from server.core.filenames import attachment, export_name
 from server.core.i18n import TIMEZONE
+from server.core.strict import MAX_PAGE
 from server.review.pages import client_ip, error_list
 from server.registry.units import UNIT_SETS
 from server.review import assessments, audit_log, audit_view, periods
@@ -86,7 +88,7 @@ async def update_period(request: Request, period_id: FromPath[int]) -> Template 
 
 
 def _filters(action: str, username: str, entity: str, entity_id: str) -> dict[str, str]:
-    return {"action": action.strip(), "username": username.strip(), "entity": entity.strip(),
+    return {"action": action.strip(), "username": normalise_username(username), "entity": entity.strip(),
             "entity_id": entity_id.strip()}
 
 
@@ -95,7 +97,7 @@ Filter = Annotated[str, QueryParameter(required=False, max_length=64)]
 
 @get("/admin/audit", name="admin_audit", guards=[admins], include_in_schema=False)
 async def audit_page(request: Request, action: Filter = "", username: Filter = "", entity: Filter = "",
-                     entity_id: Filter = "", page: Annotated[int, QueryParameter(required=False, ge=1, le=1_000_000)] = 1) -> Template:
+                     entity_id: Filter = "", page: Annotated[int, QueryParameter(required=False, ge=1, le=MAX_PAGE)] = 1) -> Template:
     filters = _filters(action, username, entity, entity_id)
     rows = await audit_log.entries(**filters, page=page)
     lines = await audit_view.explain(rows)

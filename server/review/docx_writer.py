@@ -9,6 +9,7 @@ recipients and signature. Annexes and further papers start on a new page.
 from __future__ import annotations
 
 import io
+import re
 from copy import deepcopy
 
 from docx import Document
@@ -78,6 +79,15 @@ def _page_break(document: DocxDocument) -> None:
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text a DOCX can hold: XML 1.0 has no place for NUL and most control characters (a typed or
+    pasted one made python-docx raise, and the document answer a 500)."""
+    return _NOT_XML.sub("", text)
+
+
 def _text(container, text: str, *, size: int = 14, bold: bool = False, italic: bool = False,
           align: str = "left", indent: bool = False, space_after: int = 6, colour: RGBColor | None = None):
     paragraph = container.add_paragraph()
@@ -85,7 +95,7 @@ def _text(container, text: str, *, size: int = 14, bold: bool = False, italic: b
     paragraph.paragraph_format.space_after = Pt(space_after)
     if indent:
         paragraph.paragraph_format.first_line_indent = Cm(1)
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(_xml_text(text))
     run.font.name, run.font.size, run.bold, run.italic = FONT, Pt(size), bold, italic
     if colour is not None:
         run.font.color.rgb = colour
@@ -100,7 +110,7 @@ def _cell(cell: _Cell, lines: list[tuple[str, dict]]) -> None:
         paragraph = first if index == 0 else cell.add_paragraph()
         # By id: assigning by name looks the name up among every style of the document, per paragraph.
         paragraph._p.style = _style(style.get("size", 13), style.get("align", "center"))
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(_xml_text(text))
         if style.get("bold"):
             run.bold = True
         if style.get("italic"):

@@ -22,7 +22,7 @@ from server.core.i18n import gettext, message_text
 from server.core.templating import render_off_loop
 from server.history import figures as history_figures
 from forms import registry as form_registry
-from server.core.strict import DATABASE_MAX, parse_int
+from server.core.strict import DATABASE_MAX, MAX_PAGE, parse_int
 from server.review import assessments, deadlines, flags, indicators, lists, queue, scoring_service, submission_view
 from server.review.missing import what_is_missing
 from server.review.states import ACTION_LABELS, FROZEN, STATE_LABELS, STATES, allowed_actions
@@ -85,12 +85,12 @@ class QueueRequest:
 
 
 async def queue_request(
-    period_id: Annotated[int | None, QueryParameter(name="period", required=False)] = None,
+    period_id: Annotated[int | None, QueryParameter(name="period", required=False, ge=1, le=DATABASE_MAX)] = None,
     state_filter: Annotated[str, QueryParameter(name="state", required=False)] = "",
     q: Annotated[str, QueryParameter(required=False, max_length=100)] = "",
     sort: Annotated[str, QueryParameter(required=False)] = "name",
     desc: Annotated[int, QueryParameter(required=False, ge=0, le=1)] = 0,
-    page: Annotated[int, QueryParameter(required=False, ge=1)] = 1,
+    page: Annotated[int, QueryParameter(required=False, ge=1, le=MAX_PAGE)] = 1,
     area_code: Annotated[str, QueryParameter(name="area", required=False, max_length=16)] = "",
 ) -> QueueRequest:
     return QueueRequest(period_id, state_filter, q, sort, bool(desc), page, area_code)
@@ -177,6 +177,8 @@ async def render_review(request: Request, ctx: assessments.Context, *, errors: l
     view["late"] = [{**row, "title": form_registry.get_form(row["form_id"], row["form_version"]).title}
                     for row in await indicators.after_approval(ctx.period.id, ctx.commune.id)]
     raised = await flags.for_assessment(ctx)
+    view["edits"] = [{**row, "title": form_registry.get_form(row["form_id"], row["form_version"]).title}
+                     for row in await indicators.edits(ctx.period.id, ctx.commune.id)]
     return await render_off_loop(request, Template("review_commune.html", status_code=status, context={
         "ctx": ctx, "period": ctx.period, "view": view, "history": history, "errors": errors or [], "form": form or {},
         "state_labels": STATE_LABELS, "action_labels": ACTION_LABELS, "done": done, "labels": indicators.indicator_labels(),
