@@ -6,16 +6,19 @@ replayed offline queue) finds the stored row and is answered as a duplicate, nev
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
+
+from piccolo.utils.encoding import load_json
 
 from forms import registry as form_registry
 from forms.validate import InvalidAnswers, clean
 from server.core import audit
 from server.accounts.auth import unit_of
-from server.collection import intake
+from server.collection import edits, intake
 from server.core.db import insert_values, write_atomically
 from server.core.errors import FieldError, InputError
 from server.core.i18n import N_, current_language, gettext
@@ -71,9 +74,14 @@ async def commune_for(user: User, commune_code: str | None) -> Unit:
 
 async def submit(user: User, *, uuid: UUID, form_id: str, form_version: int, answers: dict[str, Any],
                  commune_code: str | None = None, client_created_at: datetime | None = None,
-                 source: str = "web", ip: str | None = None) -> Stored:
-    """Validate and store one submission, or return the stored one for a known UUID."""
+                 source: str = "web", ip: str | None = None, replaces: UUID | None = None) -> Stored:
+    """Validate and store one submission, or return the stored one for a known UUID with the same content.
+
+    `replaces`: the UUID of an earlier submission this one edits (ODK Collect's meta/deprecatedID).
+    """
     commune = await commune_for(user, commune_code)
+    if not uuid.int:
+        raise InputError([FieldError("uuid", "nil", N_("The submission's identifier is empty (all zeros)."))])
     # A new UUID is the common case: no look-up first. A known one is found when its insert
     # fails on the unique index, or here when a resend no longer validates (its form retired since).
     try:
@@ -90,12 +98,14 @@ async def submit(user: User, *, uuid: UUID, form_id: str, form_version: int, ans
     except InputError:
         existing = await Submission.objects().where(Submission.uuid == uuid).first()
         if existing is not None:
-            return _same_or_conflict(existing, user, commune, form_id, form_version)
+            return same_or_conflict(existing, user, commune, form_id, form_version, answers, replaces)
         raise
     values = {"uuid": uuid, "form_id": form_id, "form_version": form_version, "commune": commune.id,
               "period": period_id, "author": user.id, "answers": cleaned, "state": state, "source": source,
-              "client_created_at": client_created_at.isoformat() if client_created_at else None,
-              "received_at": datetime.now(timezone.utc)}
+              "client_created_at": _plausible(client_created_at), "received_at": datetime.now(timezone.utc),
+              "replaces": replaces}
+    if replaces is not None:
+        return await edits.store_edit(Submission(**values), user, commune, ip)
     try:
         # One atomic write (on SQLite: the writer thread's next group commit), audit row included.
         [inserted, _] = await write_atomically(
@@ -107,16 +117,54 @@ async def submit(user: User, *, uuid: UUID, form_id: str, form_version: int, ans
         existing = await Submission.objects().where(Submission.uuid == uuid).first()
         if existing is None:
             raise
-        return _same_or_conflict(existing, user, commune, form_id, form_version)
+        return same_or_conflict(existing, user, commune, form_id, form_version, cleaned, replaces)
     return Stored({"id": inserted[0]["id"], **values}, commune, duplicate=False)
 
 
-def _same_or_conflict(existing: Submission, user: User, commune: Unit, form_id: str,
-                      form_version: int) -> Stored:
+CHANGED = N_("A submission with this identifier was already received with different answers; the change was "
+             "not stored. To change a sent form, edit it (ODK Collect: edit the sent form and send it again).")
+
+
+def same_or_conflict(existing: Submission, user: User, commune: Unit, form_id: str, form_version: int,
+                      answers: dict[str, Any], replaces: UUID | None) -> Stored:
+    """A resend of the same submission is answered as a duplicate; the same identifier with anything
+    else (another author or form, other answers) is a 409, as ODK Central answers it: one truth per UUID."""
     if existing.author != user.id or existing.form_id != form_id or existing.form_version != form_version:
         raise InputError([FieldError("uuid", "conflict", N_("This identifier is already used by another submission."))],
                          status_code=409)
+    if _canonical(existing.form_id, existing.form_version, answers) != _canonical_stored(existing) \
+            or existing.replaces != replaces:
+        raise InputError([FieldError("uuid", "changed", CHANGED)], detail=CHANGED, status_code=409)
     return Stored.found(existing, commune)
+
+
+def _canonical(form_id: str, form_version: int, answers: dict[str, Any]) -> str:
+    """The answers as they would be stored (cleaned by their form version, retired or not), as JSON text."""
+    try:
+        answers = clean(form_registry.get_form(form_id, form_version), answers)
+    except (InvalidAnswers, form_registry.FormNotAccepted):
+        pass  # not storable: it cannot be the stored answers
+    return json.dumps(answers, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _canonical_stored(existing: Submission) -> str:
+    stored = existing.answers
+    return json.dumps(load_json(stored) if isinstance(stored, str) else stored, sort_keys=True, ensure_ascii=False,
+                      default=str)
+
+
+EARLIEST_CLIENT_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def _plausible(client_created_at: datetime | None) -> str | None:
+    """The phone's clock as stored: kept when plausible (2000 to a day ahead of the server), else dropped.
+    A phone whose clock says 0001 or 9999 still has its form stored: nothing typed is lost over a clock."""
+    if client_created_at is None:
+        return None
+    moment = client_created_at if client_created_at.tzinfo else client_created_at.replace(tzinfo=timezone.utc)
+    if not EARLIEST_CLIENT_TIME <= moment <= datetime.now(timezone.utc) + timedelta(days=1):
+        return None
+    return client_created_at.isoformat()
 
 
 def _accepting_form(form_id: str, form_version: int):

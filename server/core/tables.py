@@ -90,6 +90,10 @@ class Submission(Table, db=DB):
     source = Varchar(length=16, default="web")  # web | api | openrosa
     client_created_at = Varchar(length=40, null=True, default=None)
     received_at = Timestamptz(default=TimestamptzNow())
+    # An edit (ODK Collect's meta/deprecatedID) names the submission it replaces; that one is kept as
+    # history and no longer counts while the edit does (server/collection/edits.py). A submission is
+    # replaced once (a unique index made by its own migration: SQLite adds no UNIQUE column).
+    replaces = UUID(null=True, default=None, index=True)
 
 
 class AuditLog(Table, db=DB):

@@ -82,15 +82,19 @@ async def play_areas(period_id: int, unit_set: str, area: Unit | None) -> list[P
     if not cutoffs:
         return []
     rows = await Submission.select(
-        Submission.commune, Submission.form_version, Submission.answers, Submission.received_at,
+        Submission.uuid, Submission.replaces, Submission.commune, Submission.form_version, Submission.answers,
+        Submission.received_at,
         Submission.commune.code, Submission.commune.name,
     ).where((Submission.form_id == FORM_ID) & (Submission.period == period_id)
             & Submission.state.not_in(list(NOT_SHOWN_STATES))
             & Submission.commune.is_in(list(cutoffs))).order_by(Submission.id)
+    # Sent after the score was computed: not reviewed. An edit that was reviewed shows instead of its original.
+    rows = [row for row in rows if row["received_at"] <= cutoffs[row["commune"]]]
+    replaced = {row["replaces"] for row in rows if row["replaces"] is not None}
     places = []
     for row in rows:
-        if row["received_at"] > cutoffs[row["commune"]]:
-            continue  # sent after the score was computed: not reviewed
+        if row["uuid"] in replaced:
+            continue
         answers = normalise(form_registry.get_form(FORM_ID, row["form_version"]), json_value(row["answers"]))
         location = answers.get("location") or {}
         if "lat" not in location or "lon" not in location:

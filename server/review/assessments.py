@@ -359,6 +359,28 @@ async def rescore(ctx: Context, user: User, reason: str, ip: str | None = None) 
     ctx.stored = await scoring_service.rescore(ctx.assessment, ctx.rules, ctx.computed, user, reason, ip)
 
 
+async def rescore_after_edit(period_id: int | None, commune: Unit, user: User, ip: str | None = None) -> None:
+    """An edit of a submission changed the commune's data: store its score again, if it has one and is not
+    frozen (an edit arriving after the approval is kept aside, server/collection/intake.py, and counts once
+    a reviewer reopens). The audit entry says so; the reviewer's page lists the edit."""
+    if period_id is None:
+        return
+    assessment = await Assessment.objects().where(Assessment.key == f"{period_id}:{commune.id}").first().run()
+    if assessment is None or assessment.state in FROZEN:
+        return
+    stored = await scoring_service.latest(assessment.id)
+    if stored is None:  # never scored: it is scored when the commune sends it for review
+        return
+    ctx = await load(await get_period(period_id), commune, user)
+    if ctx.computed.result is None or ctx.computed.values == stored.indicators:
+        return
+    rules = scoring_service.rules_of(ctx.period)
+    async with write_transaction():
+        new_score = await scoring_service.store(assessment.id, rules, ctx.computed, user, "submission_edited")
+        await audit.record("rescored", "assessment", assessment.id, user=user, ip=ip, reason="submission_edited",
+                           before=scoring_service.summary(stored), after=scoring_service.summary(new_score))
+
+
 async def comments_of(assessment_id: int) -> list[dict[str, Any]]:
     """What reviewers (and collaborators) said, newest first."""
     return await ReviewComment.select(

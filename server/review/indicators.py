@@ -56,8 +56,12 @@ def _form(form_id: str, version: int) -> FormVersion:
 def derive(rows: list[dict[str, Any]]) -> Reported:
     """Submissions (dicts with form_id, form_version, answers; oldest first) → reported values.
 
-    The latest annual form counts (a commune may resend it); every detailed form counts.
+    The latest annual form counts (a commune may resend it); every detailed form counts; a submission
+    replaced by an edit among `rows` (its `replaces`) does not count: the edit does.
     """
+    replaced = {row["replaces"] for row in rows if row.get("replaces") is not None}
+    if replaced:
+        rows = [row for row in rows if row.get("uuid") not in replaced]
     annual: dict[str, Any] | None = None
     legacy: dict[str, Any] | None = None
     detailed: dict[str, list[dict[str, Any]]] = {PLAY_AREA: [], PARTICIPATION: [], SATISFACTION: []}
@@ -80,7 +84,8 @@ def derive(rows: list[dict[str, Any]]) -> Reported:
                     submissions=len(rows), last_id=max((row.get("id", 0) for row in rows), default=0))
 
 
-_COLUMNS = (Submission.id, Submission.commune, Submission.form_id, Submission.form_version, Submission.answers)
+_COLUMNS = (Submission.id, Submission.uuid, Submission.replaces, Submission.commune, Submission.form_id,
+            Submission.form_version, Submission.answers)
 COUNTED = Submission.state != "after_approval"
 """Submissions received after the approval count only once a reviewer reopens the assessment."""
 
@@ -90,6 +95,15 @@ async def reported(period_id: int, commune_id: int) -> Reported:
         (Submission.period == period_id) & (Submission.commune == commune_id) & COUNTED).order_by(
         Submission.id).output(load_json=True).run()
     return derive(rows)
+
+
+async def edits(period_id: int, commune_id: int) -> list[dict[str, Any]]:
+    """The edits sent for a commune's submissions (ODK Collect), oldest first: the reviewer's page lists them."""
+    return await Submission.select(
+        Submission.uuid, Submission.replaces, Submission.form_id, Submission.form_version, Submission.received_at,
+        Submission.source, Submission.state, Submission.author.display_name.as_alias("author"),
+    ).where((Submission.period == period_id) & (Submission.commune == commune_id)
+            & Submission.replaces.is_not_null()).order_by(Submission.id).run()
 
 
 async def after_approval(period_id: int, commune_id: int) -> list[dict[str, Any]]:
