@@ -38,7 +38,9 @@ def digest(token: str) -> str:
 
 async def create_token(username: str, label: str, *, by: User, ip: str | None = None) -> tuple[str, DeviceToken]:
     """A new token for an active collaborator bound to a commune; the clear token is returned only here."""
-    user = await User.objects(User.unit).where(User.username == username.strip()).first()
+    from server.accounts.users import normalise_username
+
+    user = await User.objects(User.unit).where(User.username == normalise_username(username)).first()
     if user is None or not user.active or user.role != "collaborator":
         raise InputError([FieldError("username", "unknown", N_("There is no active collaborator with this user name."))])
     if not isinstance(user.unit, Unit) or user.unit.id is None or user.unit.kind != "commune":
