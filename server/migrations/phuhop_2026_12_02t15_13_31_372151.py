@@ -4,6 +4,7 @@ from piccolo.columns.base import OnUpdate
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Serial
 from piccolo.columns.column_types import Timestamptz
+from piccolo.columns.column_types import UUID
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -23,9 +24,9 @@ class User(Table, tablename="phuhop_user", schema=None):
     )
 
 
-ID = "2026-12-02T12:23:58:711889"
+ID = "2026-12-02T15:13:31:372151"
 VERSION = "1.38.0"
-DESCRIPTION = "Server-side sessions (user_session): logins the server can end"
+DESCRIPTION = "Server-side sessions (user_session) and Submission.replaces (the submission an ODK edit replaces)"
 
 
 async def forwards():
@@ -249,6 +250,27 @@ async def forwards():
             "primary_key": False,
             "unique": False,
             "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Submission",
+        tablename="submission",
+        column_name="replaces",
+        db_column_name="replaces",
+        column_class_name="UUID",
+        column_class=UUID,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
