@@ -34,8 +34,18 @@ def test_the_rule_covers_every_trigger_and_leaves_numbers_alone() -> None:
 
 def export_urls(world: dict, list_id: int) -> dict[str, str]:
     """The export routes of the app, each with a URL that downloads something from this test's data."""
+    from test_authorization_matrix import draft_rules_of_admin
+
     period = world["period"].id
+    draft_rules_of_admin(world)
+    rules = world["rule_version_id"]
     return {
+        "/admin/rules/{version_id:int}/table.xlsx": f"/admin/rules/{rules}/table.xlsx",
+        "/admin/rules/{version_id:int}/whatif/{period_id:int}/preview.xlsx":
+            f"/admin/rules/{rules}/whatif/{period}/preview.xlsx",
+        "/progress/export.xlsx": "/progress/export.xlsx",
+        "/public/progress/export.xlsx": "/public/progress/export.xlsx",
+        "/registration/export.xlsx": "/registration/export.xlsx",
         "/admin/audit.csv": "/admin/audit.csv",
         "/admin/forms/{form_id:str}/{file_name:str}": "/admin/forms/satisfaction/1.xlsx",
         "/review/lists/{list_id:int}/export/{fmt:str}": f"/review/lists/{list_id}/export/{{csv,xlsx}}",

@@ -148,8 +148,7 @@ async def submission(request: Request, token: FromPath[str]) -> Response:
                                           form_version=form.version, answers=answers, source="openrosa", ip=ip,
                                           replaces=instance.deprecated_id)
         # Stored once per name; a resend may bring the photos an earlier (split) send did not carry.
-        await photos.keep(stored.submission, checked, user=device.user, source="openrosa", ip=ip,
-                                          replaces=instance.deprecated_id)
+        await photos.keep(stored.submission, checked, user=device.user, source="openrosa", ip=ip)
     except submissions.Forbidden as refused:
         return _refused(403, refused.message)
     except InputError as invalid:

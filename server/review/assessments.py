@@ -374,7 +374,7 @@ async def rescore_after_edit(period_id: int | None, commune: Unit, user: User, i
     ctx = await load(await get_period(period_id), commune, user)
     if ctx.computed.result is None or ctx.computed.values == stored.indicators:
         return
-    rules = scoring_service.rules_of(ctx.period)
+    rules = ctx.rules
     async with write_transaction():
         new_score = await scoring_service.store(assessment.id, rules, ctx.computed, user, "submission_edited")
         await audit.record("rescored", "assessment", assessment.id, user=user, ip=ip, reason="submission_edited",

@@ -35,6 +35,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from forms.xlsform import SheetProblem
 from scoring import COMMUNE_TYPE_LABELS, COMMUNE_TYPES
 from scoring.ruleset import BandsLine, BooleanLine, RuleSet, check_document
+from server.core.export_cells import xlsx_bytes
 from server.core.i18n import N_, gettext, use_language
 from server.registry.units import fold
 from server.rules.messages import as_msgid
@@ -128,9 +129,7 @@ def export_workbook(rules: RuleSet) -> bytes:
     _thresholds_sheet(book.create_sheet(THRESHOLDS), rules)
     _indicators_sheet(book.create_sheet(INDICATORS), rules)
     _about_sheet(book.create_sheet(ABOUT), rules)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)  # a name or reason typed as a formula stays text (server/core/export_cells.py)
 
 
 def _put(sheet: Any, row: int, column: int, value: Any) -> Any:

@@ -12,7 +12,6 @@ new revision of a list takes the new scores.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from scoring import COMMUNE_TYPE_LABELS, RuleSet, ScoringInputError, Totals, score_totals
 from server.core import audit
 from server.core.db import write_transaction
+from server.core.export_cells import xlsx_bytes
 from server.core.i18n import N_, gettext, use_language
 from server.core.tables import Assessment, Period, PeriodArea, RuleVersion, Unit, User
 from server.review.assessments import get_period
@@ -215,16 +215,12 @@ def to_xlsx(what: WhatIf, language: str = "vi") -> bytes:
             # cell by cell: openpyxl's sheet[row] and max_row scan every cell, once per row
             for column, value in enumerate(values, start=1):
                 cell = sheet.cell(row=number, column=column, value=value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # a name that looks like a formula stays text
                 if row.status_changed:
                     cell.fill = CHANGED_FILL
     for index, width in enumerate((10, 30, 26, 28, 14, 10, 22, 12, 22, 10, 30, 14), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)  # a name or reason typed as a formula stays text (server/core/export_cells.py)
 
 
 # ---------------------------------------------------------------- applying
