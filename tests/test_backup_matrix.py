@@ -9,6 +9,7 @@ leave the target database exactly as it was.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import random
 import sqlite3
@@ -131,7 +132,8 @@ def test_backup_and_restore_through_odd_paths(filled: dict[str, int], tmp_path: 
     made = phuhop("backup", str(out))
     assert made.returncode == 0, made.stderr
     assert "submissions 3" in made.stdout and "users 5" in made.stdout, made.stdout
-    assert sorted(path.name for path in out.parent.iterdir()) == [out.name]  # no stray file such as "bk"
+    # No stray file such as "bk"; the photos and decisions beside it.
+    assert sorted(path.name for path in out.parent.iterdir()) == [out.name, f"{out.name}.files.tar"]
     if SQLITE:
         env = sqlite_env(tmp_path / "data #?x" / name.replace("/", "_"))
         restored = phuhop("restore", str(out), env=env)
@@ -141,6 +143,53 @@ def test_backup_and_restore_through_odd_paths(filled: dict[str, int], tmp_path: 
     assert restored.returncode == 0, restored.stderr
     assert f"The backup {out} holds:" in restored.stdout and "submissions 3" in restored.stdout
     assert counts(env) == filled
+
+
+# ---------------------------------------------------------------- photos and signed decisions
+
+def test_photos_and_decisions_travel_with_the_backup(client, filled: dict[str, int], tmp_path: Path) -> None:
+    """Files in <data dir>/attachments and <data dir>/decisions are not in the database: the backup
+    archives them beside it (through an odd path), a restore brings them back byte for byte, and a restore
+    without them says which files the database names and fails."""
+    from conftest import login
+    from photo_files import photo_bytes
+    from server.review import decisions
+    from test_photos import play_area_with_photo, put_photo
+
+    login(client, "collab_a")
+    body = play_area_with_photo(client)
+    jpeg = photo_bytes()
+    assert put_photo(client, body["uuid"], jpeg).status_code == 201
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    decision = decisions.Decision("12/QĐ-UBND", None, "Chủ tịch UBND tỉnh", pdf, hashlib.sha256(pdf).hexdigest())
+    decisions.keep(decision)
+    data_dir = get_settings().data_dir
+    originals = {path.relative_to(data_dir): path.read_bytes() for folder in ("attachments", "decisions")
+                 for path in (data_dir / folder).rglob("*") if path.is_file()}
+    assert len(originals) == 2
+
+    out = tmp_path / "b#1?" / ("bk.db" if SQLITE else "bk.dump")
+    made = phuhop("backup", str(out))
+    assert made.returncode == 0, made.stderr
+    assert "photos 1 · signed decisions 1" in made.stdout, made.stdout
+    for relative in originals:
+        (data_dir / relative).unlink()
+    if SQLITE:
+        target = tmp_path / "restored #?"
+        env = sqlite_env(target)
+    else:
+        target, env = data_dir, None
+    restored = phuhop("restore", "--force", str(out), env=env)
+    assert restored.returncode == 0, restored.stderr
+    assert "2 files added" in restored.stdout, restored.stdout
+    assert {relative: (target / relative).read_bytes() for relative in originals} == originals
+
+    (out.parent / f"{out.name}.files.tar").unlink()  # an operator who copied only the database file
+    for relative in originals:
+        (target / relative).unlink()
+    lacking = phuhop("restore", "--force", str(out), env=env)
+    assert lacking.returncode != 0 and "names 1 photos or decisions" in lacking.stderr, lacking.stderr
+    assert "attachments/" in lacking.stderr and "There is no" in lacking.stdout
 
 
 # ---------------------------------------------------------------- a missing or empty database

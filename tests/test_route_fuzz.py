@@ -144,6 +144,7 @@ def test_no_route_answers_odd_input_with_a_server_error(clients: dict, world: di
             sent += 1
             if response.status_code >= 500:
                 failures.append(f"{response.status_code} {method} {target[:80]} {str(extra)[:80]}")
+                print("FUZZFAIL", failures[-1], flush=True)
             if template in ("/logout", "/login"):
                 login(client, role)  # stay logged in for the next requests
     assert sent > 2500, sent

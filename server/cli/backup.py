@@ -13,7 +13,8 @@ def backup_command(out: Path) -> None:
     """Copy the database to OUT while the server keeps running, then read the copy back.
 
     SQLite: a consistent snapshot through SQLite's online backup API. PostgreSQL: `pg_dump -Fc`
-    (the PostgreSQL client tools must be on PATH). Refuses a missing database or one without
+    (the PostgreSQL client tools must be on PATH). The photos and signed decisions of the data
+    directory go to OUT.files.tar beside it. Refuses a missing database or one without
     phuhop data (a cron job without the server's environment fails instead of writing an empty copy).
     """
     from server.core.backup import BackupError, backup
@@ -24,6 +25,11 @@ def backup_command(out: Path) -> None:
         raise click.ClickException(str(error)) from error
     click.echo(f"Backup of the {done.engine} database written to {done.path} ({done.size:,} bytes); it holds:")
     click.echo(done.contents.text())
+    click.echo(f"Its photos and signed decisions, written to {done.files_path} (keep both files together):")
+    click.echo(f"  {done.files.text()}")
+    if done.lacking:
+        raise click.ClickException(f"the database names {len(done.lacking):,} files that the data directory does not "
+                                   f"have (lost before this backup), e.g. {', '.join(done.lacking[:3])}")
 
 
 @click.command("restore")
@@ -49,6 +55,13 @@ def restore_command(file: Path, force: bool, check_only: bool) -> None:
     click.echo(f"Restored {done.file} into {get_settings().database_label}: checked, migrations applied. "
                f"The database now holds:")
     click.echo(done.after.text())
+    if done.files is not None:
+        click.echo(f"Photos and decisions: {done.files_added:,} files added to {get_settings().data_dir.resolve()} "
+                   f"(the archive holds {done.files.text()}).")
+    if done.lacking:
+        raise click.ClickException(f"the restored database names {len(done.lacking):,} photos or decisions that "
+                                   f"{get_settings().data_dir.resolve()} does not have, e.g. "
+                                   f"{', '.join(done.lacking[:3])}: restore them from the backup's .files.tar")
 
 
 COMMANDS = [backup_command, restore_command]

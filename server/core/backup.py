@@ -24,11 +24,12 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server.core import serving
+from server.core import backup_files, serving
+from server.core.backup_files import Files, FilesError
 from server.core.db import sqlite_uri
 from server.core.settings import Settings, get_settings
 from server.core.tables import (ALL_TABLES, AuditLog, Assessment, CertificationList, Correction, Period, Score,
-                                Submission, Unit, User)
+                                Submission, SubmissionPhoto, Unit, User)
 
 PAGES_PER_STEP = 1024  # copy in steps so that writers are not held up for the whole copy
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -53,6 +54,7 @@ class Contents:
     rule_sets: list[str] = field(default_factory=list)
     form_versions: list[str] = field(default_factory=list)
     newest_entry: str | None = None  # time of the newest audit entry
+    named_files: set[str] | None = None  # photos and decisions its rows name (data-dir paths); None: not read
 
     @property
     def is_phuhop(self) -> bool:
@@ -97,6 +99,19 @@ class _SQL:
     def newest(self, table: str, column: str) -> object:
         return self.query(f'SELECT max("{column}") FROM "{table}"')[0][0]
 
+    def named_files(self) -> set[str]:
+        """The photos and signed decisions the rows name, as paths under the data directory."""
+        photo, submission, listing = (SubmissionPhoto._meta.tablename, Submission._meta.tablename,
+                                      CertificationList._meta.tablename)
+        named: set[str] = set()
+        if {photo, submission} <= self.tables:
+            named |= {f"attachments/{uuid}/{stored}" for uuid, stored in self.query(
+                f'SELECT s."uuid", p."stored_name" FROM "{photo}" p JOIN "{submission}" s ON s."id" = p."submission"')}
+        if listing in self.tables:
+            named |= {f"decisions/{sha}.pdf" for (sha,) in self.query(
+                f'SELECT "decision_pdf_sha256" FROM "{listing}" WHERE "decision_pdf_sha256" IS NOT NULL')}
+        return named
+
 
 def _contents(source: _SQL | _Archive) -> Contents:
     present = [name for name in PHUHOP_TABLES if name in source.tables]
@@ -113,6 +128,8 @@ def _contents(source: _SQL | _Archive) -> Contents:
     if audit in contents.rows:
         newest = source.newest(audit, "at")
         contents.newest_entry = str(newest)[:19] if newest is not None else None
+    if isinstance(source, _SQL):
+        contents.named_files = source.named_files()
     return contents
 
 
@@ -154,6 +171,9 @@ class BackupDone:
     engine: str
     size: int
     contents: Contents
+    files_path: Path  # the archive of photos and decisions beside it
+    files: Files
+    lacking: list[str]  # files the database names that the data directory did not have (lost before the backup)
 
 
 def backup(out: Path, settings: Settings | None = None) -> BackupDone:
@@ -166,7 +186,7 @@ def backup(out: Path, settings: Settings | None = None) -> BackupDone:
     out = Path(out)
     if out.is_dir():
         raise BackupError(f"{out} is a directory: give a file name")
-    _check_live(settings)
+    live = _check_live(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -178,13 +198,21 @@ def backup(out: Path, settings: Settings | None = None) -> BackupDone:
         copied = describe_backup(partial)  # reads the copy back: a backup that exists is readable
         if not (copied.is_phuhop and copied.has_data):
             raise BackupError(f"the copy does not hold the database's data; nothing was kept:\n{copied.text()}")
+        # After the snapshot: every file it names was written before its row (backup_files' docstring).
+        files_path = backup_files.archive_path(out)
+        files = backup_files.write_archive(settings.data_dir, files_path)
         partial.replace(out)
+    except FilesError as error:
+        raise BackupError(f"the photos and decisions of {settings.data_dir.resolve()} could not be archived: {error}; "
+                          f"nothing was kept") from error
     finally:
         partial.unlink(missing_ok=True)
-    return BackupDone(out, "sqlite" if settings.is_sqlite else "postgres", out.stat().st_size, copied)
+    named = copied.named_files if copied.named_files is not None else live.named_files or set()
+    return BackupDone(out, "sqlite" if settings.is_sqlite else "postgres", out.stat().st_size, copied, files_path,
+                      files, sorted(named - files.sizes.keys()))
 
 
-def _check_live(settings: Settings) -> None:
+def _check_live(settings: Settings) -> Contents:
     if settings.is_sqlite:
         path = settings.sqlite_path
         if not path.is_file():
@@ -201,6 +229,7 @@ def _check_live(settings: Settings) -> None:
     if not live.has_data:
         raise BackupError(f"{where} holds no data (no users, units or submissions): nothing was written. "
                           f"Is PHUHOP_DATA_DIR (or PHUHOP_DATABASE_URL) the server's?")
+    return live
 
 
 def _backup_sqlite(source: Path, target: Path) -> None:
@@ -326,6 +355,9 @@ class RestoreDone:
     backup: Contents
     before: Contents | None  # the database it replaced (None: there was none)
     after: Contents | None  # the database now (None: only checked)
+    files: Files | None = None  # the photos and decisions archived beside the backup (None: no archive)
+    files_added: int = 0
+    lacking: list[str] = field(default_factory=list)  # files the restored database names that the data dir lacks
 
 
 def restore(file: Path, *, force: bool = False, check_only: bool = False, settings: Settings | None = None,
@@ -348,8 +380,19 @@ def restore(file: Path, *, force: bool = False, check_only: bool = False, settin
         raise BackupError(f"{file} holds no phuhop tables: it is not a phuhop backup; nothing was restored")
     if not held.has_data:
         raise BackupError(f"{file} holds no data (no users, units or submissions); nothing was restored")
+    files_path = backup_files.archive_path(file)
+    files = None
+    if files_path.is_file():
+        try:
+            files = backup_files.describe_archive(files_path)
+        except FilesError as error:
+            raise BackupError(f"{files_path} (its photos and decisions): {error}; nothing was restored") from error
+        say(f"Its photos and decisions ({files_path}):\n  {files.text()}")
+    else:
+        say(f"There is no {files_path} beside it: photos and signed decisions are not in this backup "
+            f"(those already in {settings.data_dir.resolve()} are kept).")
     if check_only:
-        return RestoreDone(file, engine, held, None, None)
+        return RestoreDone(file, engine, held, None, None, files)
     try:
         with serving.restoring(settings):
             before = _target_contents(settings)
@@ -365,10 +408,13 @@ def restore(file: Path, *, force: bool = False, check_only: bool = False, settin
             from server.core.migrate import migrate
 
             migrate()
+            added = backup_files.restore_archive(files_path, settings.data_dir) if files is not None else 0
             after = _target_contents(settings)
     except serving.Busy as busy:
         raise BackupError(f"{busy} Nothing was restored.") from busy
-    return RestoreDone(file, engine, held, before, after)
+    named = after.named_files if after is not None and after.named_files is not None else set()
+    lacking = sorted(name for name in named if not (settings.data_dir / name).is_file())
+    return RestoreDone(file, engine, held, before, after, files, added, lacking)
 
 
 def _target_contents(settings: Settings) -> Contents | None:
