@@ -9,6 +9,7 @@ import click
 from forms import registry
 from forms.loader import DEFINITIONS_DIR
 from forms.xlsform import export_xlsform, next_version_in, read_xlsform, save_draft
+from server.core.strict import MAX_FORM_VERSION, parse_int
 
 
 @click.group("forms")
@@ -57,9 +58,10 @@ def import_command(source: Path, definitions: Path) -> None:
 
 
 def _number(text: str) -> int:
-    if not text.isdigit():
+    number = parse_int(text, minimum=1, maximum=MAX_FORM_VERSION)
+    if number is None:
         raise click.UsageError(f"VERSION must be a number or `latest`, not {text!r}")
-    return int(text)
+    return number
 
 
 COMMANDS = [forms]

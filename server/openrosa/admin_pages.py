@@ -13,6 +13,7 @@ from server.core import i18n
 from server.accounts.auth import current_user, requires_role
 from server.core.errors import InputError, not_found
 from server.core.export_cells import xlsx_bytes
+from server.core.strict import MAX_FORM_VERSION, parse_int
 from server.openrosa import drafts, tokens
 from server.openrosa.routes import MAX_BODY
 
@@ -77,11 +78,11 @@ async def upload_xlsform(request: Request) -> Template:
      include_in_schema=False)
 async def download_xlsform(form_id: FromPath[str], file_name: FromPath[str]) -> Response:
     """One form version as an XLSForm (.xlsx), for admins and reviewers."""
-    version = file_name.removesuffix(".xlsx")
+    version = parse_int(file_name.removesuffix(".xlsx"), minimum=1, maximum=MAX_FORM_VERSION)
     try:
-        if not file_name.endswith(".xlsx") or not version.isdigit():
+        if not file_name.endswith(".xlsx") or version is None:
             raise form_registry.FormNotAccepted("unknown", i18n.N_("This page does not exist."))
-        form = form_registry.get_form(form_id, int(version))
+        form = form_registry.get_form(form_id, version)
     except form_registry.FormNotAccepted as missing:
         raise not_found(missing.message, missing.params) from missing
     return Response(xlsx_bytes(export_workbook(form)), media_type=XLSX, headers={

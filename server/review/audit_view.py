@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from forms import registry as form_registry
 from scoring import COMMUNE_TYPE_LABELS
+from server.core.strict import parse_int
 from server.core.i18n import N_, format_date, format_datetime, format_number, format_percent, gettext
 from server.core.tables import Assessment, CertificationList, DeviceToken, Period, Submission, Unit, User
 from server.core.templating import localized
@@ -201,7 +202,7 @@ class _Names:
 
 def _ids(rows: list[dict[str, Any]], entity: str, numeric: bool = True) -> list[Any]:
     out = {row["entity_id"] for row in rows if row["entity"] == entity and row["entity_id"]}
-    return [int(i) for i in out if i.isdigit()] if numeric else list(out)
+    return [number for number in map(parse_int, out) if number is not None] if numeric else list(out)
 
 
 def _walk(value: Any, key: str = "") -> list[tuple[str, Any]]:
@@ -293,8 +294,8 @@ def _object(row: dict[str, Any], names: _Names) -> tuple[str, str | None]:
         return (gettext(N_("Certification list of %(area)s, revision %(revision)s, period %(period)s"),
                         area=found["area"], revision=found["revision"], period=found["period"]),
                 f"/review/lists/{key}")
-    if entity == "period" and key.isdigit() and int(key) in names.periods:
-        return gettext(N_("Period %(period)s"), period=names.periods[int(key)]), f"/admin/periods/{key}"
+    if entity == "period" and parse_int(key) in names.periods:
+        return gettext(N_("Period %(period)s"), period=names.periods[parse_int(key)]), f"/admin/periods/{key}"
     if entity == "user":
         found = names.users.get(key)
         username = found["username"] if found else row["username"]
@@ -314,8 +315,7 @@ def _object(row: dict[str, Any], names: _Names) -> tuple[str, str | None]:
                        username=found["username"]), None
     if entity == "form_version" and "/" in key:
         form_id, _, version = key.partition("/")
-        return gettext(N_("Draft of the form %(form)s"), form=_form_title(form_id, int(version) if version.isdigit()
-                                                                         else None)), None
+        return gettext(N_("Draft of the form %(form)s"), form=_form_title(form_id, parse_int(version))), None
     if entity == "registration" and key in names.registered:
         unit_set, code, year = key.split(":")
         return (gettext(N_("Registration of %(commune)s for %(year)s"), commune=names.registered[key], year=year),
@@ -327,7 +327,7 @@ def _object(row: dict[str, Any], names: _Names) -> tuple[str, str | None]:
                            year=year), "/admin/targets"
     if entity == "audit_log":
         return entity_label(entity), None
-    if entity == "rule_version" and key.isdigit():
+    if entity == "rule_version" and parse_int(key, minimum=1) is not None:
         return gettext(N_("Rule set version no. %(id)s"), id=key), f"/admin/rules/{key}"
     return entity_label(entity), None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
+from server.core.strict import parse_int
 from server.core import audit
 from server.core.db import write_transaction
 from server.core.i18n import N_, format_date
@@ -87,7 +88,7 @@ async def _answer(row: CertificationList, user: User, raw_id: str, answer: str, 
     if not answer:
         raise invalid("answer", "required", N_("This field is required."))
     comment = await ListComment.objects().where(
-        (ListComment.id == (int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 10 else -1))
+        (ListComment.id == (parse_int(raw_id, minimum=1, maximum=2**31 - 1) or -1))
         & (ListComment.certification_list == row.id)
     ).first().run()
     if comment is None:

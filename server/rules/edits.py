@@ -14,6 +14,7 @@ from typing import Any
 
 from scoring import COMMUNE_TYPE_LABELS
 from scoring.ruleset import BandsLine, BooleanLine, RuleSet, check_document
+from server.core.strict import parse_int
 from server.core.errors import FieldError, InputError
 from server.core.i18n import N_, gettext
 from server.rules.items import document_of
@@ -80,8 +81,9 @@ def field_label(name: str) -> str:
             return gettext(N_("Line %(id)s — denominator 0"), id=line)
         if parts == ["points"]:
             return gettext(N_("Line %(id)s — points"), id=line)
-        if len(parts) == 2 and parts[0].isdigit() and parts[1] in SIDE_LABELS:
-            return gettext(N_("Line %(id)s, band %(band)s — %(column)s"), id=line, band=int(parts[0]) + 1,
+        band = parse_int(parts[0], minimum=0, maximum=1000) if len(parts) == 2 else None
+        if band is not None and parts[1] in SIDE_LABELS:
+            return gettext(N_("Line %(id)s, band %(band)s — %(column)s"), id=line, band=band + 1,
                            column=gettext(SIDE_LABELS[parts[1]]))
     return ""  # the whole table (a sum, a stale page): the message says it
 

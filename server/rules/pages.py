@@ -14,6 +14,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from scoring import COMMUNE_TYPE_LABELS
+from server.core.strict import parse_int
 from server.accounts.auth import current_user, requires_role
 from server.core.errors import FieldError, InputError
 from server.core.i18n import N_, gettext
@@ -29,7 +30,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a scoring table is a few dozen kilobytes
 
 def _revision(data: dict[str, str]) -> int | None:
     raw = data.get("revision", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return parse_int(raw, minimum=0, maximum=2**31 - 1)
 
 
 # ---------------------------------------------------------------- the list and the upload
