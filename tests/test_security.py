@@ -61,6 +61,28 @@ def test_cookies_are_secure_when_served_over_https(world: dict, monkeypatch: pyt
     assert "httponly" in session.lower()
 
 
+def test_every_cookie_is_secure_over_https_even_without_the_setting(client, world: dict) -> None:
+    """Behind HTTPS (uvicorn sees the scheme, or the proxy's X-Forwarded-Proto) the language cookie and the
+    session cookie are Secure although PHUHOP_SECURE_COOKIES is not set; over plain http they are not."""
+    from litestar.testing import TestClient
+
+    with TestClient(app=client.app, base_url="https://127.0.0.1:8000") as https:
+        https.get("/login")
+        login_response = https.post("/login", data={"username": "collab_a", "password": PASSWORD},
+                                    headers=csrf_header(https), follow_redirects=False)
+        language = https.post("/language", data={"language": "en", "next": "/"}, headers=csrf_header(https),
+                              follow_redirects=False)
+    cookies = [*set_cookie_headers(login_response, "phuhop_session"), *set_cookie_headers(language, "lang")]
+    assert len(cookies) == 2, (login_response.headers, language.headers)
+    for cookie in cookies:
+        assert "secure" in {part.strip().lower() for part in cookie.split(";")[1:]}, cookie
+    client.get("/login")
+    plain = client.post("/language", data={"language": "en", "next": "/"}, headers=csrf_header(client),
+                        follow_redirects=False)
+    [cookie] = set_cookie_headers(plain, "lang")
+    assert "secure" not in {part.strip().lower() for part in cookie.split(";")[1:]}
+
+
 # ---------------------------------------------------------------- headers
 
 def _directives(csp: str) -> dict[str, list[str]]:

@@ -50,6 +50,20 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         headers = MutableScopeHeaders.from_message(message)
         for name, value in SECURITY_HEADERS.items():
             headers.setdefault(name, value)
+        if scope.get("scheme") == "https":
+            _secure_cookies(message)
+
+
+def _secure_cookies(message: Message) -> None:
+    """Served over HTTPS (also behind a proxy that says so: uvicorn's proxy headers), every cookie is
+    Secure, whatever PHUHOP_SECURE_COOKIES says: the language cookie was never sent Secure."""
+    message["headers"] = [
+        (key, value + b"; Secure") if key.lower() == b"set-cookie" and not _is_secure(value) else (key, value)
+        for key, value in message["headers"]]
+
+
+def _is_secure(set_cookie: bytes) -> bool:
+    return any(part.strip().lower() == b"secure" for part in set_cookie.split(b";")[1:])
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
