@@ -298,3 +298,22 @@ def test_oversized_instance_and_body_are_413(client, token) -> None:
     response = post(client, token, b"<data id='play-area' version='1'/>", huge)
     assert response.status_code == 413
     assert "too large" in message_of(response)
+
+
+def test_download_urls_use_the_configured_base_url_not_the_host_header(client, token, monkeypatch) -> None:
+    """A forged Host header would send phones to another server for their forms: with PHUHOP_BASE_URL set,
+    the form list names the configured address whatever the request says."""
+    from server.core.settings import get_settings
+
+    forged = client.get(f"{base(token)}/formList", headers={**headers(), "Host": "evil.example"})
+    urls = [entry.find(f"{LIST_NS}downloadUrl").text for entry in ET.fromstring(forged.content)]
+    assert urls and all(url.startswith("http://evil.example/") for url in urls)  # unset: the request's own
+    monkeypatch.setenv("PHUHOP_BASE_URL", "https://phuhop.example.gov.vn/")
+    get_settings.cache_clear()
+    try:
+        forged = client.get(f"{base(token)}/formList", headers={**headers(), "Host": "evil.example"})
+    finally:
+        monkeypatch.delenv("PHUHOP_BASE_URL")
+        get_settings.cache_clear()
+    urls = [entry.find(f"{LIST_NS}downloadUrl").text for entry in ET.fromstring(forged.content)]
+    assert urls and all(url.startswith(f"https://phuhop.example.gov.vn{base(token)}/forms/") for url in urls), urls

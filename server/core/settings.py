@@ -17,6 +17,12 @@ class Settings:
     database_url: str
     secure_cookies: bool
     max_body_bytes: int
+    base_url: str | None = None  # PHUHOP_BASE_URL: how phones reach the server; else each request's own Host
+
+    def public_url(self, request_base: str) -> str:
+        """The server's address as links to it are written (OpenRosa download URLs, the ODK set-up page),
+        without a trailing slash: the configured one, so that a forged Host header cannot redirect phones."""
+        return (self.base_url or request_base).rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,4 +72,5 @@ def get_settings() -> Settings:
         database_url=os.environ.get("PHUHOP_DATABASE_URL", f"sqlite:///{data_dir / 'phuhop.db'}"),
         secure_cookies=os.environ.get("PHUHOP_SECURE_COOKIES", "0") == "1",
         max_body_bytes=int(os.environ.get("PHUHOP_MAX_BODY_BYTES", str(2 * 1024 * 1024))),
+        base_url=os.environ.get("PHUHOP_BASE_URL") or None,
     )

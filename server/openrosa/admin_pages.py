@@ -13,6 +13,7 @@ from server.core import i18n
 from server.accounts.auth import current_user, requires_role
 from server.core.errors import InputError, not_found
 from server.core.export_cells import xlsx_bytes
+from server.core.settings import get_settings
 from server.core.strict import MAX_FORM_VERSION, parse_int
 from server.openrosa import drafts, tokens
 from server.openrosa.routes import MAX_BODY
@@ -29,7 +30,7 @@ def _ip(request: Request) -> str | None:
 async def _page(request: Request, *, status: int = 200, **context) -> Template:
     return Template("odk_admin.html", status_code=status, context={
         "tokens": await tokens.list_tokens(), "forms": form_registry.list_forms(),
-        "base_url": str(request.base_url).rstrip("/"), "max_megabytes": MAX_BODY // 2**20,
+        "base_url": get_settings().public_url(str(request.base_url)), "max_megabytes": MAX_BODY // 2**20,
         "new_token": None, "server_url": None, "token_errors": [], "import_result": None, "draft_path": None,
         "import_errors": [], "import_warnings": [], "values": {}, **context})
 
@@ -50,7 +51,7 @@ async def create_token(request: Request) -> Template:
     except InputError as refused:
         return await _page(request, status=422, values=values, token_errors=[e.render() for e in refused.errors])
     return await _page(request, new_token=token, values=values,
-                       server_url=f"{str(request.base_url).rstrip('/')}/openrosa/key/{token}")
+                       server_url=f"{get_settings().public_url(str(request.base_url))}/openrosa/key/{token}")
 
 
 @post("/admin/odk/tokens/{token_id:int}/revoke", guards=[admins], include_in_schema=False, status_code=303)

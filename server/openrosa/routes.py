@@ -26,6 +26,7 @@ from server.core.i18n import N_, gettext
 from server.openrosa import tokens, xforms
 from server.openrosa.instance import InstanceError, answers_of, read_instance
 from server.rules import assign
+from server.core.settings import get_settings
 from server.core.strict import MAX_FORM_VERSION, parse_int
 from server.core.templating import localized
 from server.core.tables import Unit
@@ -51,7 +52,7 @@ def _refused(status: int, msgid: str, **params: Any) -> Response:
 
 
 def _base(request: Request, token: str) -> str:
-    return f"{str(request.base_url).rstrip('/')}/openrosa/key/{token}"
+    return f"{get_settings().public_url(str(request.base_url))}/openrosa/key/{token}"
 
 
 async def _device(token: str) -> tokens.Device | Response:
