@@ -368,3 +368,17 @@ def test_importing_every_module_creates_no_file(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 50
     assert list(cwd.iterdir()) == [] and not data_dir.exists()
+
+
+# ---------------------------------------------------------------- a database that cannot be written
+
+@pytest.mark.skipif(SQLITE, reason="the suite runs as root, who writes any file: PostgreSQL's read-only setting")
+def test_serve_refuses_a_read_only_database_with_a_clear_message(tmp_path: Path, scratch_database: str) -> None:
+    env = {**postgres_env(scratch_database), "PHUHOP_DATA_DIR": str(tmp_path / "data")}
+    assert phuhop("migrate", env=env).returncode == 0
+    done = subprocess.run(["psql", "-q", "-c", f'ALTER DATABASE "{scratch_database}" SET default_transaction_read_only = on',
+                           postgres_url("postgres")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    refused = phuhop("serve", "--no-migrate", "--port", "1", env=env)
+    assert refused.returncode != 0
+    assert "cannot write to its PostgreSQL database (default_transaction_read_only is on)" in refused.stderr, refused.stderr

@@ -255,6 +255,52 @@ def require_database() -> None:
     asyncio.run(check_database())
 
 
+class DatabaseReadOnly(Exception):
+    """The database or the data directory cannot be written; the message says which and what to do."""
+
+
+def require_writable() -> None:
+    """Refuse to serve what cannot be written (a read-only file, folder or PostgreSQL server): every
+    request that writes would fail with a 503, and logins with them. Checked by really writing."""
+    settings = get_settings()
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        probe = settings.data_dir / f".write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise DatabaseReadOnly(f"phuhop cannot write to its data folder {settings.data_dir.resolve()} ({error}): "
+                               f"photos, decisions and the database live there. Make it writable by the user "
+                               f"that runs phuhop.") from error
+    if settings.is_sqlite:
+        try:
+            with closing(sqlite3.connect(sqlite_uri(settings.sqlite_path), uri=True, timeout=30,
+                                         isolation_level=None)) as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("CREATE TABLE phuhop_write_check (x)")  # a real write, rolled back
+                conn.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            raise DatabaseReadOnly(f"phuhop cannot write to its database {settings.sqlite_path.resolve()} ({error}). "
+                                   f"Make the file and its folder writable by the user that runs phuhop.") from error
+        return
+    asyncio.run(_check_postgres_writable(settings.database_url))
+
+
+async def _check_postgres_writable(url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url, timeout=10)
+    try:
+        read_only = await connection.fetchval("SHOW transaction_read_only")
+        standby = await connection.fetchval("SELECT pg_is_in_recovery()")
+    finally:
+        await connection.close()
+    if read_only == "on" or standby:
+        why = "a standby server in recovery" if standby else "default_transaction_read_only is on"
+        raise DatabaseReadOnly(f"phuhop cannot write to its PostgreSQL database ({why}). Point PHUHOP_DATABASE_URL "
+                               f"at the primary server, or turn the read-only setting off.")
+
+
 DB = make_engine()
 _write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
