@@ -64,6 +64,16 @@ async def _record(action: str, user: User | None, username: str, ip: str) -> Non
         log.warning("audit entry %s for %r from %s not written: %s", action, username, ip, error)
 
 
+_ACTIVE_USER = (f'SELECT {sessions.USER_AND_UNIT} FROM "{User._meta.tablename}" u '
+                f'LEFT JOIN "{Unit._meta.tablename}" n ON n."id" = u."unit" WHERE u."id" = {{}} AND u."active" = {{}}')
+
+
+async def active_user_with_unit(user_id: Any) -> User | None:
+    """The active user with their unit loaded, as `User.objects(User.unit)` would return it."""
+    rows = await User.raw(_ACTIVE_USER, user_id, True)
+    return sessions.user_of(rows[0]) if rows else None
+
+
 class SessionUserMiddleware(AbstractAuthenticationMiddleware):
     """Puts the logged-in user (or None) on every request, and the session id in `auth`; guards decide."""
 

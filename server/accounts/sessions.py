@@ -41,18 +41,25 @@ class Found:
     user: User
 
 
-def _lookup_sql() -> str:
-    user_columns = ", ".join(f'u."{column._meta.db_column_name}"' for column in User._meta.columns)
-    unit_columns = ", ".join(f'n."{column._meta.db_column_name}" AS "unit.{column._meta.name}"'
-                             for column in Unit._meta.columns)
-    return (f'SELECT s."id" AS "session.id", s."expires_at" AS "session.expires_at", {user_columns}, {unit_columns} '
-            f'FROM "{UserSession._meta.tablename}" s JOIN "{User._meta.tablename}" u ON u."id" = s."user" '
-            f'LEFT JOIN "{Unit._meta.tablename}" n ON n."id" = u."unit" '
-            f'WHERE s."token_hash" = {{}} AND s."ended_at" IS NULL AND u."active" = {{}}')
-
-
-_LOOKUP = _lookup_sql()
+USER_AND_UNIT = ", ".join(
+    [f'u."{column._meta.db_column_name}"' for column in User._meta.columns]
+    + [f'n."{column._meta.db_column_name}" AS "unit.{column._meta.name}"' for column in Unit._meta.columns])
+"""The columns of a user (`u`) and their unit (`n`, LEFT JOINed), as `user_of` reads them."""
+_LOOKUP = (f'SELECT s."id" AS "session.id", s."expires_at" AS "session.expires_at", {USER_AND_UNIT} '
+           f'FROM "{UserSession._meta.tablename}" s JOIN "{User._meta.tablename}" u ON u."id" = s."user" '
+           f'LEFT JOIN "{Unit._meta.tablename}" n ON n."id" = u."unit" '
+           f'WHERE s."token_hash" = {{}} AND s."ended_at" IS NULL AND u."active" = {{}}')
 _UNIT_KEYS = [(f"unit.{column._meta.name}", column._meta.name) for column in Unit._meta.columns]
+
+
+def user_of(row: dict[str, Any]) -> User:
+    """A row of USER_AND_UNIT as `User.objects(User.unit)` would return it (prepared SQL: a tenth of the CPU
+    of Piccolo building its join query on every request)."""
+    row["unit"] = Unit(**{name: row.pop(key) for key, name in _UNIT_KEYS})
+    row["unit"]._exists_in_db = True
+    user = User(**row)
+    user._exists_in_db = True
+    return user
 
 
 async def user_for(token: str) -> Found | None:
@@ -69,11 +76,7 @@ async def user_for(token: str) -> Found | None:
     session_id, expires_at = row.pop("session.id"), row.pop("session.expires_at")
     if _aware(expires_at) <= datetime.now(timezone.utc):
         return None
-    row["unit"] = Unit(**{name: row.pop(key) for key, name in _UNIT_KEYS})
-    row["unit"]._exists_in_db = True
-    user = User(**row)
-    user._exists_in_db = True
-    return Found(session_id, user)
+    return Found(session_id, user_of(row))
 
 
 def _aware(value: Any) -> datetime:
