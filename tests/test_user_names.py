@@ -48,7 +48,7 @@ def test_device_tokens_and_the_audit_filter_find_the_account_by_either_spelling(
 
 def test_the_migration_composes_names_stored_decomposed(world: dict) -> None:
     User.update({User.username: NFD}).where(User.username == "collab_b").run_sync()
-    migration = importlib.import_module("server.migrations.phuhop_2026_12_02t15_13_33_000000")
+    migration = importlib.import_module("server.migrations.phuhop_2026_12_02t16_35_00_000003")
 
     async def run() -> None:
         manager = await migration.forwards()

@@ -11,7 +11,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 from piccolo.querystring import QueryString
 
-ID = "2026-12-02T15:13:33:000000"
+ID = "2026-12-02T16:35:00:000003"
 VERSION = "1.38.0"
 DESCRIPTION = "User names in Unicode NFC (the spelling login and search use)"
 

@@ -8,7 +8,7 @@ nothing) are not equal to each other, so they never collide, on SQLite and Postg
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-12-02T15:13:32:000000"
+ID = "2026-12-02T16:35:00:000002"
 VERSION = "1.38.0"
 DESCRIPTION = "Unique index on submission.replaces: one edit per submission"
 

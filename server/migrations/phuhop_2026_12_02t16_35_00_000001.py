@@ -24,7 +24,7 @@ class User(Table, tablename="phuhop_user", schema=None):
     )
 
 
-ID = "2026-12-02T15:13:31:372151"
+ID = "2026-12-02T16:35:00:000001"
 VERSION = "1.38.0"
 DESCRIPTION = "Server-side sessions (user_session) and Submission.replaces (the submission an ODK edit replaces)"
 
