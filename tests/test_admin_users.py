@@ -95,8 +95,9 @@ def test_an_account_from_creation_to_deactivation(client, app, world) -> None:
         assert _login(person, "nguyễn.an", again).status_code == 401
     assert [(action, by) for action, by, _ in _actions(user.id) if action != "login_failed"] == [
         ("user_created", "admin"), ("login", "nguyễn.an"), ("password_changed", "nguyễn.an"),
-        ("password_reset", "admin"), ("login", "nguyễn.an"), ("user_unlocked", "admin"), ("login", "nguyễn.an"),
-        ("user_deactivated", "admin")]
+        ("sessions_ended", "nguyễn.an"), ("login", "nguyễn.an"),  # every other device out, this one stays in
+        ("password_reset", "admin"), ("sessions_ended", "admin"), ("login", "nguyễn.an"), ("user_unlocked", "admin"),
+        ("login", "nguyễn.an"), ("user_deactivated", "admin"), ("sessions_ended", "admin")]
     reasons = {action: reason for action, _, reason in _actions(user.id)}
     assert reasons["password_reset"] == "Quên mật khẩu, gọi điện ngày 2/12"
     assert reasons["user_deactivated"] == "Đã chuyển công tác"

@@ -117,8 +117,9 @@ async def end_user_sessions(user_id: int, *, by: str, reason: str) -> int:
     async with write_transaction():
         ended = await UserSession.update(_ending(by, reason)).where(
             (UserSession.user == user_id) & UserSession.ended_at.is_null()).returning(UserSession.id)
-        await audit.record("sessions_ended", "user", user_id, username=by, reason=reason,
-                           after={"sessions": len(ended)})
+        if ended:  # nothing to say when none was open
+            await audit.record("sessions_ended", "user", user_id, username=by, reason=reason,
+                               after={"sessions": len(ended)})
     return len(ended)
 
 
