@@ -46,6 +46,7 @@ def export_urls(world: dict, list_id: int) -> dict[str, str]:
         "/progress/export.xlsx": "/progress/export.xlsx",
         "/public/progress/export.xlsx": "/public/progress/export.xlsx",
         "/registration/export.xlsx": "/registration/export.xlsx",
+        "/admin/users/import/template.xlsx": "/admin/users/import/template.xlsx",
         "/admin/audit.csv": "/admin/audit.csv",
         "/admin/forms/{form_id:str}/{file_name:str}": "/admin/forms/satisfaction/1.xlsx",
         "/review/lists/{list_id:int}/export/{fmt:str}": f"/review/lists/{list_id}/export/{{csv,xlsx}}",

@@ -8,7 +8,6 @@ password is shown once to the administrator and must be changed at the next logi
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -31,6 +30,7 @@ from server.accounts.users import (
 from server.core import audit
 from server.core.db import write_transaction
 from server.core.errors import FieldError, InputError
+from server.core.export_cells import xlsx_bytes
 from server.core.i18n import N_, gettext
 from server.core.spreadsheets import SpreadsheetError, read_table
 from server.core.tables import AuditLog, LoginAttempt, Unit, User
@@ -305,9 +305,7 @@ def template_xlsx() -> bytes:
     sheet.append(["tran.thi.binh", "Trần Thị Bình", gettext(ROLE_LABELS["reviewer"]), "01"])
     for column, width in zip("ABCD", (22, 28, 18, 24)):
         sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)
 
 
 def read_rows(data: bytes, file_name: str, default_role: str) -> list[tuple[int, str, str, str, str]]:
