@@ -92,22 +92,9 @@ def build(template: str, params: dict[str, str]) -> str:
     return PARAM.sub(lambda m: quote(params[m.group(1)], safe="/" if m.group(2) == "path" else ""), template)
 
 
-@pytest.fixture()
-def clients(world: dict, app):
-    from litestar.testing import TestClient
-
-    opened = {}
-    for role in ROLES:
-        client = TestClient(app=app, base_url="http://127.0.0.1:8000")
-        client.__enter__()
-        login(client, role)
-        opened[role] = client
-    yield opened
-    for client in opened.values():
-        client.__exit__(None, None, None)
-
-
-def test_no_route_answers_odd_input_with_a_server_error(clients: dict, world: dict) -> None:
+def test_no_route_answers_odd_input_with_a_server_error(client, world: dict) -> None:
+    """One client, logged in as each role in turn (three clients entering the app's lifespan at once hung
+    at their exit)."""
     import asyncio
 
     from server.openrosa.tokens import create_token
@@ -117,13 +104,20 @@ def test_no_route_answers_odd_input_with_a_server_error(clients: dict, world: di
     failures: list[str] = []
     done_setups: set = set()
     sent = 0
+    cases = []
     for method, template, handler in route_cases():
         case = MATRIX[(method, template)]
+        cases.append((ROLES.index(next((r for r in ROLES if case.expect[r] not in (302, 401, 403)), "admin")),
+                      method, template, handler, case))
+    logged_in = None
+    for role_index, method, template, handler, case in sorted(cases, key=lambda found: found[0]):
+        role = ROLES[role_index]
         if case.setup is not None and case.setup not in done_setups:  # each setup once: it makes rows
             case.setup(world)
             done_setups.add(case.setup)
-        role = next((r for r in ROLES if case.expect[r] not in (302, 401, 403)), "admin")
-        client = clients[role]
+        if role != logged_in:
+            login(client, role)
+            logged_in = role
         url = _resolve(case.url, world)
         params = valid_params(template, url)
         if "token" in params:
