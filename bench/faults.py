@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import submit_load as load  # noqa: E402  (bench/ is not a package)
-from served import httpx_session, start_server  # noqa: E402
+import submit_load as load
+from served import httpx_session, start_server
 
 
 @dataclass

@@ -23,8 +23,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import submit_load as load  # noqa: E402
-from served import httpx_session, start_server  # noqa: E402
+import submit_load as load
+from served import httpx_session, start_server
 
 JUNK = ["0", "-1", "99999999999999999999999999", "1e999", "NaN", "../../etc/passwd", "%2e%2e%2f", "%FF%FE",
         "%00", "{{7*7}}", "'; DROP TABLE unit;--", "<script>alert(1)</script>", "ü" * 300, "a" * 5000, " ",
@@ -63,7 +63,7 @@ def mutated_submission(rng: random.Random) -> bytes:
         body[rng.choice(["uuid", "form_id", "form_version", "commune_code", "client_created_at"])] = rng.choice(VALUES)
     roll = rng.random()
     if roll < 0.05:
-        return ('{"uuid": "%s", "answers": %s}' % (uuid.uuid4(), "[" * 50_000 + "]" * 50_000)).encode()
+        return ('{{"uuid": "{}", "answers": {}}}'.format(uuid.uuid4(), "[" * 50_000 + "]" * 50_000)).encode()
     encoded = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")  # Infinity, lone surrogates
     if roll < 0.1:
         return encoded[:-7] + b"\xff\xfe\x00"

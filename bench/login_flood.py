@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import submit_load as load  # noqa: E402  (bench/ is not a package)
-from served import free_port, start_server  # noqa: E402
+import submit_load as load
+from served import free_port, start_server
 
 
 async def flood(base: str, guesses: int) -> tuple[list[int], list[float], float]:

@@ -29,7 +29,7 @@ import time
 import tracemalloc
 from contextlib import redirect_stdout
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from scoring import RuleSet, load_rules, score, score_totals
 from scoring.ruleset import BAND_KINDS, BooleanLine
@@ -106,7 +106,7 @@ def table_loop(rules: RuleSet, communes: list[dict]) -> list[tuple[int, bool]]:
                     points[criterion] += not_applicable
                     continue
                 measured = values[key] * scale / whole
-            for top, closed, earned in tops:
+            for top, closed, earned in tops:  # noqa: B007 - the band found is the one the loop stops on
                 if measured < top or (closed and measured == top):
                     break
             points[criterion] += earned

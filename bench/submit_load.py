@@ -200,7 +200,7 @@ async def browser(http: aiohttp.ClientSession, urls: list[tuple[str, str]], unti
                 async with http.get(url) as response:
                     await response.read()
                 tally.note(label, started, response.status)
-            except (asyncio.TimeoutError, aiohttp.ClientError):  # an overloaded server: counted, as status 0
+            except (TimeoutError, aiohttp.ClientError):  # an overloaded server: counted, as status 0
                 tally.note(label, started, 0)
             await asyncio.sleep(rng.uniform(0.05, 0.2))
     finally:

@@ -24,7 +24,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +75,7 @@ async def login_every(base: str, rate: float, until: float, tally: Tally, userna
                                      headers={"x-csrftoken": token}, allow_redirects=False) as response:
                     await response.read()
                 tally.note(LOGIN, due, response.status)
-            except (asyncio.TimeoutError, aiohttp.ClientError):  # an overloaded server: counted, as status 0
+            except (TimeoutError, aiohttp.ClientError):  # an overloaded server: counted, as status 0
                 tally.note(LOGIN, due, 0)
 
     tasks, due, index = [], time.perf_counter(), 0

@@ -172,7 +172,7 @@ class LiveServer:
         import urllib.request
 
         # The log goes to a file: a pipe nobody reads would block a chatty server.
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - open for the server's whole life
         self.process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--no-migrate", *self.options],
@@ -187,7 +187,7 @@ class LiveServer:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.process.kill()
                     self.log.seek(0)
-                    raise RuntimeError(f"server did not start: {self.log.read().decode()}")
+                    raise RuntimeError(f"server did not start: {self.log.read().decode()}") from None
                 time.sleep(0.2)
 
     def stop(self) -> None:

@@ -22,22 +22,22 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from scoring import RuleSet, load_rules, score
 from server.maps import privacy
 
-CANDIDATES = range(0, 13)
-COUNTS = list(range(0, 13)) + [20, 50, 200]
-DENOMINATORS = list(range(0, 13)) + [15, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 600, 800,
+CANDIDATES = range(13)
+COUNTS = list(range(13)) + [20, 50, 200]
+DENOMINATORS = list(range(13)) + [15, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 600, 800,
                 1000, 2000, 5000]
 PERCENTS = [0, 1, 2, 5, 10, 15, 50, 70, 80, 85, 90, 95, 98, 99, 100]
 EDGES = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 
 
 def _numerators(denominator: int) -> list[int]:
-    near = set(range(0, 13)) | {denominator - 2, denominator - 1, denominator}
+    near = set(range(13)) | {denominator - 2, denominator - 1, denominator}
     near |= {int(denominator * edge) + delta for edge in EDGES for delta in (-1, 0, 1)}
     return sorted(n for n in near if 0 <= n <= denominator)
 
@@ -77,7 +77,7 @@ def _values(rules: RuleSet, keys: tuple[str, ...]) -> list[dict[str, Any]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def groups(rule_id: str) -> tuple[Group, ...]:
     rules = load_rules(rule_id)
     base = base_input(rule_id)
@@ -104,7 +104,7 @@ def groups(rule_id: str) -> tuple[Group, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=None)
+@cache
 def base_input(rule_id: str) -> dict[str, Any]:
     """A valid input of the rule set (every group's keys are overwritten in a witness)."""
     rules = load_rules(rule_id)
@@ -196,9 +196,8 @@ def _open_plan(revision: Revision, chosen: dict[int, int], maxima: dict[int, int
     view = revision.view
     reached = {c: goal.reached for goal in view.goals for c in goal.criteria}
     for goal in view.goals:  # protected criteria: their goals must read as published
-        if all(c in chosen for c in goal.criteria):
-            if goal.reached != all(chosen[c] >= maxima[c] for c in goal.criteria):
-                return None
+        if all(c in chosen for c in goal.criteria) and goal.reached != all(chosen[c] >= maxima[c] for c in goal.criteria):
+            return None
     plan: dict[int, int] = {}
     free = [c for c in maxima if c not in chosen]
     for criterion in free:

@@ -218,7 +218,7 @@ def test_rows_in_error_are_all_shown_and_nothing_is_imported(client, world) -> N
            "moi.bon;Sai Vai Trò;trưởng thôn;00004\n"
            "moi.nam;Không Có Xã;cộng tác viên;Xã Không Có\n"
            "moi.sau;Tỉnh Không Phải Xã;CTV;01\n"
-           "có cách;Tên Sai;quản trị;\n").encode("utf-8")
+           "có cách;Tên Sai;quản trị;\n").encode()
     shown = _preview(client, "ds.csv", csv)
     assert shown.status_code == 200
     prose = " ".join(read(shown.text)[0].split())

@@ -13,6 +13,7 @@ import uuid
 
 from forms import registry as form_registry
 from server.collection.samples import sample_answers
+import contextlib
 
 
 def _answers(seed: int) -> dict:
@@ -122,9 +123,7 @@ def test_insert_many_stores_values_defaults_and_json_and_rolls_back_with_its_tra
             await insert_many(HistoryRow, [{"history_import": record.id, "row_number": 9, "status": "matched"}])
             raise RuntimeError("after the insert")
 
-    try:
+    with contextlib.suppress(RuntimeError):
         asyncio.run(failing())
-    except RuntimeError:
-        pass
     assert HistoryRow.count().where(HistoryRow.history_import == record.id).run_sync() == 2
     assert asyncio.run(insert_many(HistoryRow, [])) == 0

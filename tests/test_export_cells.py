@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from conftest import csrf_header, login
 from public_data import make_list, recognised_indicators
 from server.core.export_cells import TRIGGERS
-from server.core.tables import Unit, User
+from server.core.tables import Unit
 
 HOSTILE = {"commune": '=HYPERLINK("http://x.example","bấm vào đây")', "province": "\t+Tỉnh",
            "login": "-2+3+cmd|' /C calc'!A0", "login2": "@SUM(1+1)*cmd|' /C calc'!A0"}
@@ -90,7 +90,7 @@ def test_every_export_neutralises_formula_cells(client, world: dict) -> None:
     assert routes <= set(urls), f"export routes without a case here: {sorted(routes - set(urls))}"
 
     seen: set[str] = set()
-    for template, url in urls.items():
+    for _template, url in urls.items():
         variants = re.fullmatch(r"(.*)\{(.*)\}", url)
         for target in ([f"{variants.group(1)}{v}" for v in variants.group(2).split(",")] if variants else [url]):
             response = client.get(target)

@@ -146,7 +146,7 @@ def test_unknown_and_draft_versions_are_not_accepted() -> None:
 def test_a_new_published_version_needs_its_hash_recorded_by_publish_hashes(definitions: Path) -> None:
     path = definitions / "play-area" / "v2.yaml"
     path.write_bytes(path.read_bytes().replace(b"status: draft", b"status: published"))
-    with pytest.raises(FormDefinitionError, match="not recorded in published.json: call forms.hashes.publish_hashes"):
+    with pytest.raises(FormDefinitionError, match=r"not recorded in published\.json: call forms\.hashes\.publish_hashes"):
         load_all(definitions)
     assert list(publish_hashes(definitions)) == ["play-area/2"]
     assert load_all(definitions).latest("play-area").version == 2
@@ -206,7 +206,7 @@ def test_a_file_must_be_named_after_its_form_and_version(tmp_path: Path) -> None
     path = tmp_path / "demo" / "v2.yaml"
     path.parent.mkdir()
     path.write_text(DRAFT.replace("FIELDS", '      - {key: a, type: integer, label: {vi: "A", en: "A"}}'))
-    with pytest.raises(FormDefinitionError, match="so it must be demo/v1.yaml"):
+    with pytest.raises(FormDefinitionError, match=r"so it must be demo/v1\.yaml"):
         load_all(tmp_path)
 
 

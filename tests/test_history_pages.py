@@ -54,7 +54,7 @@ def test_public_progress_shows_the_shares_the_targets_and_the_communes_closest(c
     found = run(progress.build(bac_ninh["area"]))
     last = [row for row in found.rows if row.unit_set == "2025"][-1]
     assert last.year == 2026 and last.meeting == 20 and last.communes == 99
-    assert "20,2 %" in page and "20 trên 99" in page or "20 of 99" in page
+    assert ("20,2 %" in page and "20 trên 99" in page) or "20 of 99" in page
     # the failing communes are one criterion short (criterion 3 at 0 points): the public sees their names only
     for commune in bac_ninh["failing"]:
         assert commune.name in page
@@ -85,7 +85,7 @@ def test_the_figures_say_how_much_of_the_area_they_cover(client, bac_ninh) -> No
     years = list(book.worksheets[0].iter_rows(values_only=True))
     assert "(" in years[0][0] and str(len(known)) in years[0][0]  # the title says what part it covers
     header = years[1]
-    last = [row for row in years[2:] if row[0] == 2026][0]
+    last = next(row for row in years[2:] if row[0] == 2026)
     assert last[header.index("Số xã có kết quả")] == len(known)
 
     # The country, in a registry that holds a few of its 34 provinces, is not called "Việt Nam" alone
@@ -115,10 +115,10 @@ def test_reviewers_see_which_criteria_are_short_and_own_results_win_over_an_impo
     assert re.search(r"1 (tiêu chí|criterion)", page) and "3" in page
     response = client.get("/progress/export.xlsx?area=24&set=2025")
     book = load_workbook(io.BytesIO(response.content))
-    progress_sheet, lost_sheet, closest_sheet = book.worksheets
-    rows = [row for row in progress_sheet.iter_rows(values_only=True)][2:]  # note, header
+    progress_sheet, _lost_sheet, closest_sheet = book.worksheets
+    rows = list(progress_sheet.iter_rows(values_only=True))[2:]  # note, header
     assert any(row[0] == 2026 and row[2] == 99 and row[6] == 20 for row in rows)
-    closest = [row for row in closest_sheet.iter_rows(values_only=True)][2:]
+    closest = list(closest_sheet.iter_rows(values_only=True))[2:]
     assert {row[0] for row in closest} >= {c.code for c in bac_ninh["failing"]}
     assert all(row[7] == 1 and row[8] == "3" for row in closest if row[0] in {c.code for c in bac_ninh["failing"]})
 

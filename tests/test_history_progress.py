@@ -16,6 +16,7 @@ import pytest
 
 from history_data import full_country
 from server.core.tables import Unit
+import itertools
 
 pytestmark = pytest.mark.slow
 
@@ -89,7 +90,7 @@ def lost(results: dict[str, dict[int, bool]], codes: set[str]) -> dict[int, int]
     found: dict[int, int] = defaultdict(int)
     for code in codes:
         years = sorted(results.get(code, {}))
-        for earlier, later in zip(years, years[1:]):
+        for earlier, later in itertools.pairwise(years):
             if results[code][earlier] and not results[code][later]:
                 found[later] += 1
     return found

@@ -81,8 +81,7 @@ def test_deeply_nested_json_is_a_client_error(client, depth: int) -> None:
     nested_list = "[" * depth + "]" * depth
     nested_dict = '{"a":' * depth + "1" + "}" * depth
     for deep in (nested_list, nested_dict):
-        body = ('{"uuid": "%s", "form_id": "satisfaction", "form_version": 1, "answers": {"comment": %s}}'
-                % (uuid.uuid4(), deep)).encode()
+        body = (f'{{"uuid": "{uuid.uuid4()}", "form_id": "satisfaction", "form_version": 1, "answers": {{"comment": {deep}}}}}').encode()
         response = client.post("/api/submissions", content=body,
                                headers={**csrf_header(client), "content-type": "application/json"})
         assert 400 <= response.status_code < 500, (depth, response.status_code)

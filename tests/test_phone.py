@@ -513,7 +513,7 @@ def test_a_new_form_version_reaches_the_phone_at_its_next_online_visit(phone, se
     wait_until(phone, "caches.match('/my/forms/play-area/2').then(hit => !!hit)")
     wait_until(phone, "caches.match('/my/forms/play-area/1').then(hit => !hit)")
     assert phone.get_by_role("link", name="Điểm vui chơi cho trẻ em").get_attribute("href") == "/my/forms/play-area/2"
-    wait_until(phone, f"caches.keys().then(names => !names.includes({[n for n in first if 'static' in n][0]!r}))")
+    wait_until(phone, f"caches.keys().then(names => !names.includes({next(n for n in first if 'static' in n)!r}))")
     server.stop()
     phone.goto("/my/forms/play-area/2", timeout=DEADLINE_MS)
     phone.wait_for_selector("#survey fieldset:not([hidden])")

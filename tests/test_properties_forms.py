@@ -108,4 +108,4 @@ def test_sample_answers_are_valid_and_clean_is_stable(form: FormVersion, seed: i
     stored = clean(form, answers)
     typed = {key: value for key, value in stored.items() if form.field_map[key].type != "percent"}
     assert validate(form, typed) == []
-    assert {k: v for k, v in clean(form, typed).items()} == stored
+    assert dict(clean(form, typed).items()) == stored

@@ -150,7 +150,7 @@ def test_a_province_map_shows_its_archipelago_below_the_mainland(code: str, name
         points=[mapping.MapPoint(lon=province.label[0], lat=province.label[1], category="recognised")],
         background=background))
     main, box = figure.axes
-    x0, x1 = main.get_xlim()
+    _x0, x1 = main.get_xlim()
     islands = outline.ARCHIPELAGOS["hoang_sa" if code == "48" else "truong_sa"]["islands"]
     assert all(lon > x1 for _, lon in islands)  # the frame leaves them out...
     assert len(box.collections[0].get_offsets()) == len(islands)  # ...the box draws every island

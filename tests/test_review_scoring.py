@@ -8,10 +8,10 @@ from pathlib import Path
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from score_batch import synthetic_commune  # noqa: E402
+from score_batch import synthetic_commune
 
-from scoring import load_rules, score  # noqa: E402
-from server.review.scoring_service import result_json  # noqa: E402
+from scoring import load_rules, score
+from server.review.scoring_service import result_json
 
 
 def test_the_fast_dump_equals_pydantic_for_varied_communes() -> None:

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import pytest
 from litestar.params import QueryParameter
 
-from conftest import PASSWORD, csrf_header, login
+from conftest import csrf_header, login
 from test_authorization_matrix import MATRIX, SKIPPED_METHODS, _resolve
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ def declared_queries(handler) -> set[str]:
     for function in functions:
         try:
             hints = typing.get_type_hints(function, include_extras=True)
-        except Exception:  # noqa: BLE001 — a dependency without annotations declares no query
+        except Exception:
             continue
         for name, hint in hints.items():
             if name in SPECIAL or name == "return":
@@ -81,7 +81,7 @@ def route_cases():
 
 def valid_params(template: str, url: str) -> dict[str, str]:
     """The path parameters of `url` (a matrix URL of this template)."""
-    pattern = "^" + PARAM.sub(lambda m: "(?P<%s>.+)" % m.group(1), re.escape(template).replace(r"\{", "{")
+    pattern = "^" + PARAM.sub(lambda m: f"(?P<{m.group(1)}>.+)", re.escape(template).replace(r"\{", "{")
                               .replace(r"\}", "}").replace(r"\:", ":")) + "$"
     match = re.match(pattern, url.split("?")[0])
     assert match, (template, url)

@@ -64,7 +64,7 @@ def test_the_sheet_looks_like_the_annex_with_provisional_cells_highlighted():
     assert provisional[12].value == "TẠM TÍNH"
     assert (provisional[9].value, provisional[14].value, provisional[15].value) == (
         "≥ 100", "c2_births_registered", "c2_births_total")
-    band_rows = [row for row in sheet.iter_rows(min_row=4, values_only=True)]
+    band_rows = list(sheet.iter_rows(min_row=4, values_only=True))
     first = next(i for i, row in enumerate(band_rows) if row[5] == "2.1")
     assert [row[9:12] for row in band_rows[first:first + 5]] == [
         ("≥ 100", None, 50), ("≥ 98", "< 100", 40), ("≥ 95", "< 98", 25), (None, "< 95", 0), ("Mẫu số = 0", None, "đủ điểm")]

@@ -126,7 +126,7 @@ def test_cli_import_refuses_a_wrong_table_naming_the_cell_and_stores_nothing(adm
 
 def test_a_second_administrator_checks_every_changed_line_then_it_is_published(admins, tmp_path):
     first, second = admins
-    read, report = run(versions.draft_from_workbook(edited_table(tmp_path, **{"2_1:1": 45}).read_bytes(), first,
+    _read, report = run(versions.draft_from_workbook(edited_table(tmp_path, **{"2_1:1": 45}).read_bytes(), first,
                                                     source_name="bieu-diem.xlsx"))
     draft = report.row
     assert [change.key for change in report.changes] == ["line:2.1"]

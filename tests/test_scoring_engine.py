@@ -18,20 +18,20 @@ MAXIMA = {1: 100, 2: 50, 3: 100, 4: 50, 5: 75, 6: 125, 7: 50, 8: 100, 9: 50, 10:
 
 # The changes that bring each criterion to 0 points.
 ZEROES = {
-    1: dict(c1_protection_officer=False, c1_village_collaborators=False, c1_board_meets_regularly=False,
-            c1_budget_allocated=False),
-    2: dict(c2_births_registered=949),
-    3: dict(c3_abused_children=2),
-    4: dict(c4_children_offending=2),
-    5: dict(c5_accident_deaths=1, c5_injured_children=101),
-    6: dict(c6_special_supported=799, c6_severe_cases_with_plan=9),
-    7: dict(c7_under1_immunised=899),
-    8: dict(c8_under5_underweight=151, c8_under5_stunted=151),
-    9: dict(c9_checkup_done=699),
-    10: dict(c10_age5_in_preschool=899, c10_age6_14_in_school=899),
-    11: dict(c11_forum_held=False, c11_decisions_consulted=499, c11_children_club_active=False),
-    12: dict(c12_safe_play_area=False, c12_activities=0, c12_pupils_swim_taught=499),
-    13: dict(c13_satisfied=699),
+    1: {"c1_protection_officer": False, "c1_village_collaborators": False, "c1_board_meets_regularly": False,
+            "c1_budget_allocated": False},
+    2: {"c2_births_registered": 949},
+    3: {"c3_abused_children": 2},
+    4: {"c4_children_offending": 2},
+    5: {"c5_accident_deaths": 1, "c5_injured_children": 101},
+    6: {"c6_special_supported": 799, "c6_severe_cases_with_plan": 9},
+    7: {"c7_under1_immunised": 899},
+    8: {"c8_under5_underweight": 151, "c8_under5_stunted": 151},
+    9: {"c9_checkup_done": 699},
+    10: {"c10_age5_in_preschool": 899, "c10_age6_14_in_school": 899},
+    11: {"c11_forum_held": False, "c11_decisions_consulted": 499, "c11_children_club_active": False},
+    12: {"c12_safe_play_area": False, "c12_activities": 0, "c12_pupils_swim_taught": 499},
+    13: {"c13_satisfied": 699},
 }
 
 
@@ -63,12 +63,12 @@ def test_all_criteria_at_zero_are_all_named():
 
 
 # Totals reachable from the real file, each change written with its loss:
-AT_900 = dict(c10_age5_in_preschool=899,   # 10.1: 50 → 0   (−50)
-              c8_under5_underweight=151)   # 8.1:  50 → 0   (−50)  ⇒ 900
+AT_900 = {"c10_age5_in_preschool": 899,   # 10.1: 50 → 0   (−50)
+              "c8_under5_underweight": 151}   # 8.1:  50 → 0   (−50)  ⇒ 900
 AT_850 = dict(AT_900, c9_checkup_done=899,  # 9.1:  50 → 30  (−20)
               c13_satisfied=799)            # 13.1: 50 → 20  (−30)  ⇒ 850
 AT_800 = dict(AT_850, c5_accident_deaths=1)  # 5.1: 50 → 0   (−50)  ⇒ 800
-BELOW = dict(c12_activities=3)               # 12.2: 25 → 15 (−10): the nearest reachable total below
+BELOW = {"c12_activities": 3}               # 12.2: 25 → 15 (−10): the nearest reachable total below
 
 
 @pytest.mark.parametrize(("commune_type", "changes", "threshold"), [

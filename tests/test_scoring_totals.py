@@ -90,7 +90,7 @@ def test_both_paths_agree_at_every_band_edge(rule_id: str) -> None:
                         both(rules, "other", {**base, line.numerator: part, line.denominator: whole})
                         checked += 1
             elif rules.indicators[line.input].type == "count":
-                for value in range(0, 2 + max(int(b.high or b.low) for b in line.intervals)):
+                for value in range(2 + max(int(b.high or b.low) for b in line.intervals)):
                     both(rules, "other", {**base, line.input: value})
                     checked += 1
             else:  # a percentage sent as a number: exact at the edge, and a hair either side

@@ -37,7 +37,7 @@ def test_device_tokens_and_the_audit_filter_find_the_account_by_either_spelling(
     from server.openrosa.tokens import create_token
 
     asyncio.run(create_user(NFC, PASSWORD, "collaborator", unit_code="00004"))
-    token, row = asyncio.run(create_token(NFD, "điện thoại", by=world["users"]["admin"]))
+    _token, row = asyncio.run(create_token(NFD, "điện thoại", by=world["users"]["admin"]))
     assert row.user == User.select(User.id).where(User.username == NFC).first().run_sync()["id"]
     asyncio.run(authenticate(NFD, PASSWORD, "203.0.113.1"))  # an audited login of the composed name
     from conftest import login

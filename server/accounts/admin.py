@@ -61,7 +61,8 @@ def as_error(refused: AccountError) -> InputError:
 def check_reason(reason: str | None, *, required: bool = True) -> str | None:
     reason = normalise_name(reason or "")
     if required and len(reason) < 3:
-        raise InputError([FieldError("reason", "required", N_("Say why (at least 3 characters): it is kept in the audit log."))])
+        raise InputError([FieldError("reason", "required",
+                                     N_("Say why (at least 3 characters): it is kept in the audit log."))])
     if len(reason) > MAX_REASON:
         raise InputError([FieldError("reason", "invalid", N_("The reason is longer than %(max)s characters."),
                                      {"max": MAX_REASON})])
@@ -230,7 +231,8 @@ async def unlock(user_id: int, by: User, ip: str | None) -> int:
     async with write_transaction():
         counted = await LoginAttempt.count().where(LoginAttempt.username == user.username).run()
         await LoginAttempt.delete().where(LoginAttempt.username == user.username).run()
-        await audit.record("user_unlocked", "user", user.id, user=by, ip=ip, before={"attempts": counted}, after={"attempts": 0})
+        await audit.record("user_unlocked", "user", user.id, user=by, ip=ip, before={"attempts": counted},
+                           after={"attempts": 0})
     return counted
 
 

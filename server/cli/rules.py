@@ -128,7 +128,8 @@ def import_command(source: Path, username: str, note: str, lang: str) -> None:
             user = await User.objects().where(User.username == username).first().run()
             if user is None or user.role != "admin" or not user.active:
                 raise click.UsageError(f"--by {username!r}: no active administrator has this user name")
-            read, report = await versions.draft_from_workbook(source.read_bytes(), user, source_name=source.name,
+            content = source.read_bytes()  # noqa: ASYNC240 - a command line tool: nothing else waits on its loop
+            read, report = await versions.draft_from_workbook(content, user, source_name=source.name,
                                                               note=note)
             base = await versions.get(report.row.base) if report and report.row.base else None
             return read, report, base

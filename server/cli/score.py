@@ -88,7 +88,8 @@ def _table_lines(rules: RuleSet, result: ScoreResult, lang: str) -> Iterator[str
     version, kind, line_head, value_head, points_head = (
         _("version"), _("Commune type"), _("criterion / line"), _("value"), _("points"))
     total, threshold, certified = _("Total"), _("threshold"), _("yes") if result.certified else _("no")
-    yield f"{rules.id} — {rules.source.decision} ({rules.source.date}), {version} {rules.version}, sha256 {rules.sha256[:12]}"
+    yield (f"{rules.id} — {rules.source.decision} ({rules.source.date}), {version} {rules.version}, "
+           f"sha256 {rules.sha256[:12]}")
     yield f"{kind}: {_(COMMUNE_TYPE_LABELS[result.commune_type])} ({result.commune_type})"
     yield ""
     yield f"{'#':<6} {_cut(line_head, 58):<58} {_cut(value_head, 26):<26} {points_head:>9}"
@@ -102,7 +103,8 @@ def _table_lines(rules: RuleSet, result: ScoreResult, lang: str) -> Iterator[str
                    f"{line.points:>4}/{line.max:<4}{mark}")
     threshold_mark = f" ({PROVISIONAL_MARK})" if result.threshold_provisional else ""
     yield ""
-    yield f"{total}: {result.total} / {result.max}    {threshold} ({result.commune_type}): {result.threshold}{threshold_mark}"
+    yield (f"{total}: {result.total} / {result.max}    {threshold} ({result.commune_type}): "
+           f"{result.threshold}{threshold_mark}")
     yield _("Certified") + ": " + certified
     for reason in result.reasons:
         yield "  - " + _(reason.message) % reason.model_dump()

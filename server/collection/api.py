@@ -102,7 +102,8 @@ async def _own_submission(user: User, uuid: UUID) -> Submission:
 
 
 @put("/api/submissions/{uuid:uuid}/photos/{name:str}", guards=[requires_login], status_code=201,
-     opt={SMALL_REPLY: True}, summary="Send the photo of a stored submission (multipart, part `photo`)", tags=["submissions"])
+     opt={SMALL_REPLY: True}, summary="Send the photo of a stored submission (multipart, part `photo`)",
+     tags=["submissions"])
 async def put_photo(request: Request, uuid: FromPath[UUID], name: FromPath[str]) -> Response[PhotoOut]:
     """Checked by its bytes (JPEG, PNG or WebP); the same photo again is a duplicate (200), other bytes 409."""
     user = current_user(request)

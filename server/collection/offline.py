@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -83,7 +83,7 @@ async def forms_for(user: User) -> list[FormVersion]:
     return [form for form in current_forms() if assign.serves(form, keys)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _form_hash(form_id: str, version: int) -> str:
     definition = form_registry.get_form(form_id, version).to_client_json()
     return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:12]

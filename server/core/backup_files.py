@@ -1,11 +1,12 @@
 """The files a backup must carry beside the database: photos and signed decision PDFs.
 
 They live in the data directory, not in the database: `<data dir>/attachments/<submission uuid>/<sha256>.<ext>`
-(server/collection/photos.py: the hash's first 32 hex digits) and `<data dir>/decisions/<sha256>.pdf` (server/review/decisions.py). A backup
-writes them into a tar archive next to the database copy (`<backup>.files.tar`), after the database
-snapshot: both kinds of file are written before the row that names them, so every file the snapshot
-names is already on disk. Their names are their SHA-256, so reading the archive back checks every byte,
-and a restore never has to choose between two versions of one name.
+(server/collection/photos.py: the hash's first 32 hex digits) and `<data dir>/decisions/<sha256>.pdf`
+(server/review/decisions.py). A backup writes them into a tar archive next to the database copy
+(`<backup>.files.tar`), after the database snapshot: both kinds of file are written before the row that
+names them, so every file the snapshot names is already on disk. Their names are their SHA-256, so
+reading the archive back checks every byte, and a restore never has to choose between two versions of
+one name.
 
 A restore checks the whole archive before anything is replaced (regular files under the two folders
 only: no links, no absolute or `..` paths), then adds its files to the data directory; files already
@@ -17,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import re
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 FOLDERS = ("attachments", "decisions")
 _CONTENT_NAME = re.compile(r"([0-9a-f]{32,64})\.[a-z]{3,4}")  # a photo: the first 32 hex digits; a decision: 64
@@ -97,7 +100,7 @@ def describe_archive(file: Path) -> Files:
                 reader = archive.extractfile(member)
                 assert reader is not None
                 digest = hashlib.sha256()
-                for chunk in iter(lambda: reader.read(1 << 20), b""):
+                for chunk in iter(partial_read(reader), b""):
                     digest.update(chunk)
                 named = _CONTENT_NAME.fullmatch(PurePosixPath(name).name)
                 if named and not digest.hexdigest().startswith(named.group(1)):
@@ -123,8 +126,13 @@ def restore_archive(file: Path, data_dir: Path) -> int:
             reader = archive.extractfile(member)
             assert reader is not None
             with open(partial, "wb") as out:
-                for chunk in iter(lambda: reader.read(1 << 20), b""):
+                for chunk in iter(partial_read(reader), b""):
                     out.write(chunk)
             partial.replace(target)
             added += 1
     return added
+
+
+def partial_read(reader: IO[bytes]) -> Callable[[], bytes]:
+    """Reads of 1 MiB from `reader`, for iter(…, b"")."""
+    return lambda: reader.read(1 << 20)

@@ -16,11 +16,12 @@ import queue
 import sqlite3
 import threading
 import weakref
-from contextlib import asynccontextmanager, closing
+from contextlib import asynccontextmanager, closing, suppress
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
+from collections.abc import AsyncIterator
 
 import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
@@ -189,7 +190,7 @@ class PooledPostgresEngine(PostgresEngine):
             return
         try:  # close() waits for every connection to be released; after a database restart some never are
             await asyncio.wait_for(pool.close(), timeout=5)
-        except (asyncio.TimeoutError, OSError):
+        except (TimeoutError, OSError):
             pool.terminate()
 
 
@@ -247,7 +248,7 @@ async def check_database() -> None:
 
     try:
         await (await asyncpg.connect(settings.database_url, timeout=10)).close()
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as error:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
         raise DatabaseMissing(f"Cannot connect to the PostgreSQL database of PHUHOP_DATABASE_URL: {error}") from error
 
 
@@ -337,9 +338,8 @@ async def write_transaction() -> AsyncIterator[Any]:
             yield transaction
         return
     lock = _write_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-    async with lock:
-        async with DB.transaction(transaction_type=TransactionType.immediate) as transaction:
-            yield transaction
+    async with lock, DB.transaction(transaction_type=TransactionType.immediate) as transaction:
+        yield transaction
 
 
 class _SQLiteWriter:
@@ -426,10 +426,8 @@ class _SQLiteWriter:
             return outcomes
         except Exception as error:  # BEGIN or COMMIT failed (disk full, lock timeout): nothing was stored
             if connection.in_transaction:
-                try:
+                with suppress(sqlite3.Error):
                     connection.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
             return [error] * len(jobs)
 
 

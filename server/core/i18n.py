@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal, localcontext
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
 
 from babel import Locale, dates, numbers
@@ -33,7 +33,7 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
 _current: ContextVar[str] = ContextVar("phuhop_language", default=DEFAULT_LANGUAGE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str) -> Translations:
     """The catalog of one language, compiled from its `.po` file in memory."""
     po_path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"

@@ -6,4 +6,4 @@ from server.core.db import DB
 
 APP_REGISTRY = AppRegistry(apps=["server.core.piccolo_app"])
 
-__all__ = ["DB", "APP_REGISTRY"]
+__all__ = ["APP_REGISTRY", "DB"]

@@ -202,4 +202,5 @@ def read_table(data: bytes, file_name: str, classify: Callable[[str], str | None
             seen.extend(h for h in headers if h)
     raise SpreadsheetError(N_("No header row with the columns %(columns)s was found in the first %(rows)s rows "
                               "(headers seen: %(seen)s)."),
-                           columns=", ".join(describe(need) for need in required), rows=HEADER_SCAN_ROWS, seen=", ".join(seen[:12]) or "–")
+                           columns=", ".join(describe(need) for need in required), rows=HEADER_SCAN_ROWS,
+                           seen=", ".join(seen[:12]) or "–")

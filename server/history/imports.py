@@ -71,7 +71,7 @@ def classify(header: str) -> str | None:
         return None
     if "dang ky" in text or "registered" in words or "registration" in words:
         return "registered_on"
-    if "ngay" in words and ("quyet dinh" in text or words & {"qd", "ky"}) or "decision date" in text:
+    if ("ngay" in words and ("quyet dinh" in text or words & {"qd", "ky"})) or "decision date" in text:
         return "decision_date"
     if "quyet dinh" in text or "qd" in words or "decision" in words:
         return "decision_number"
@@ -192,7 +192,7 @@ class Plan:
         return f"{self.kind}:{self.unit_set}:{self.year}:{self.sha256}"
 
     def counts(self) -> dict[str, int]:
-        found = {status: 0 for status in STATUS_LABELS}
+        found = dict.fromkeys(STATUS_LABELS, 0)
         for row in self.rows:
             found[row.status] += 1
         return found
@@ -392,7 +392,7 @@ async def import_file(data: bytes, file_name: str, kind: str, year: Any, unit_se
 
 async def import_counts(import_id: int) -> dict[str, int]:
     rows = await HistoryRow.select(HistoryRow.status).where(HistoryRow.history_import == import_id).run()
-    found = {status: 0 for status in STATUS_LABELS}
+    found = dict.fromkeys(STATUS_LABELS, 0)
     for row in rows:
         found[row["status"]] += 1
     return found
@@ -405,7 +405,7 @@ async def imports(kind: str | None = None) -> list[dict[str, Any]]:
         query = query.where(HistoryImport.kind == kind)
     found = await query.run()
     statuses = await HistoryRow.select(HistoryRow.history_import, HistoryRow.status).run()
-    counts: dict[int, dict[str, int]] = {row["id"]: {s: 0 for s in STATUS_LABELS} for row in found}
+    counts: dict[int, dict[str, int]] = {row["id"]: dict.fromkeys(STATUS_LABELS, 0) for row in found}
     for row in statuses:
         if row["history_import"] in counts:
             counts[row["history_import"]][row["status"]] += 1

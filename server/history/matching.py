@@ -28,7 +28,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, cache
 
 from server.core.tables import Unit
 from server.registry.units import _fetch, fold, source_provinces
@@ -107,7 +107,7 @@ def _keys(values: str | None) -> set[str]:
     return {_LEADING_ZEROS.sub("", key) for key in json.loads(values or "[]") if key}
 
 
-@lru_cache(maxsize=None)
+@cache
 def source_keywords(unit_set: str) -> dict[tuple[str, str], Keywords]:
     """(kind, code) → the package's keywords (current names and spellings) and former names."""
     table = {"legacy": "admin_units_legacy", "2025": "admin_units"}[unit_set]
@@ -196,7 +196,7 @@ class Matcher:
         self._province_codes: dict[str, str | None] = {}
 
     @classmethod
-    async def load(cls, unit_set: str) -> "Matcher":
+    async def load(cls, unit_set: str) -> Matcher:
         rows = await Unit.select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent, Unit.path) \
             .where(Unit.unit_set == unit_set).run()
         return cls(unit_set, rows)

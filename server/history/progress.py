@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scoring import UnknownRulesError, load_rules
-from server.core.tables import CertificationList, Period, Registration, Score, Unit, UnitLink
+from server.core.tables import CertificationList, Period, Score, Unit, UnitLink
 from server.history.targets import Target, targets
 from server.maps import results as public_results
 from server.registry.units import source_provinces

@@ -47,8 +47,9 @@ def plan_lines(planned: Plan) -> list[str]:
             choices = "; ".join(f"{c.code} {c.name}" + (f" ({c.district})" if c.district else "")
                                 for c in row.candidates) if row.status in ("ambiguous", "unmatched") else ""
             target = f"{row.unit.code} {row.unit.name}" if row.unit else ""
+            note = note_text(row.note, {**row.source, "problems": row.problems})
             lines.append(f"  {gettext(N_('row %(row)s'), row=row.row_number)}: {said(row.source)} – "
-                         f"{gettext(STATUS_LABELS[row.status])}: {note_text(row.note, {**row.source, 'problems': row.problems})}"
+                         f"{gettext(STATUS_LABELS[row.status])}: {note}"
                          + (f" → {target}" if target else "") + (f" [{choices}]" if choices else ""))
     if planned.existing is not None:
         lines.append(gettext(N_("This file was already imported (import %(id)s): nothing changes."),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -50,7 +50,7 @@ class MultiPolygonGeometry(_Shape):
 
 class Feature(_Shape):
     type: Literal["Feature"]
-    geometry: Annotated[Union[PolygonGeometry, MultiPolygonGeometry], Field(discriminator="type")]
+    geometry: Annotated[PolygonGeometry | MultiPolygonGeometry, Field(discriminator="type")]
     properties: dict[str, Any] | None = None
 
 

@@ -19,7 +19,7 @@ MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # a national file of ~10,000 simplified com
 async def _counts() -> dict[str, int]:
     """Boundaries stored per registry set."""
     rows = await Boundary.select(Boundary.unit.unit_set)
-    counts = {unit_set: 0 for unit_set in UNIT_SETS}
+    counts = dict.fromkeys(UNIT_SETS, 0)
     for row in rows:
         counts[row["unit.unit_set"]] = counts.get(row["unit.unit_set"], 0) + 1
     return counts

@@ -17,7 +17,7 @@ from typing import Any
 
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Rectangle
 
 from server.maps import fonts
 from server.maps.fonts import MIN_TEXT_PT, PHONE_WIDTH_IN
@@ -195,7 +195,7 @@ def _draw_points(axes, spec: MapSpec) -> dict[str, int]:
     base = _marker_size(len(points))
     populations = [p.population for p in points if p.population]
     typical = statistics.median(populations) if populations else 1
-    counts = {key: 0 for key in spec.categories}
+    counts = dict.fromkeys(spec.categories, 0)
     # Drawn in reverse legend order, so the first categories (results) lie on top of "not listed".
     for key in reversed(list(spec.categories)):
         colour = spec.categories[key][1]

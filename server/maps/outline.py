@@ -22,7 +22,7 @@ import json
 import math
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ def _archipelagos() -> tuple[Archipelago, ...]:
                  for key, item in ARCHIPELAGOS.items())
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(unit_set: str) -> Outline:
     """The shipped outline of a unit set ("2025" or "legacy")."""
     data = json.loads((DATA_DIR / f"provinces-{unit_set}.geojson").read_text(encoding="utf-8"))

@@ -24,7 +24,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal
 
 from scoring import COMMUNE_TYPES
@@ -127,7 +127,7 @@ def _fetch(sql: str) -> list[dict[str, Any]]:
     return query(sql)
 
 
-@lru_cache(maxsize=None)
+@cache
 def source_units(unit_set: str) -> tuple[SourceUnit, ...]:
     """Every unit of a set, parents before children (ordered by level, then path)."""
     levels = _levels(unit_set)
@@ -156,7 +156,7 @@ def source_units(unit_set: str) -> tuple[SourceUnit, ...]:
     return tuple(sorted(units.values(), key=lambda u: (u.level, u.path)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def source_provinces(unit_set: str) -> tuple[SourceProvince, ...]:
     level = _levels(unit_set)[0]
     rows = _fetch(f"SELECT DISTINCT [{level.column}Code] AS code, [{level.column}] AS name, "

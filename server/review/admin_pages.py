@@ -97,7 +97,8 @@ Filter = Annotated[str, QueryParameter(required=False, max_length=64)]
 
 @get("/admin/audit", name="admin_audit", guards=[admins], include_in_schema=False)
 async def audit_page(request: Request, action: Filter = "", username: Filter = "", entity: Filter = "",
-                     entity_id: Filter = "", page: Annotated[int, QueryParameter(required=False, ge=1, le=MAX_PAGE)] = 1) -> Template:
+                     entity_id: Filter = "",
+                     page: Annotated[int, QueryParameter(required=False, ge=1, le=MAX_PAGE)] = 1) -> Template:
     filters = _filters(action, username, entity, entity_id)
     rows = await audit_log.entries(**filters, page=page)
     lines = await audit_view.explain(rows)

@@ -179,7 +179,8 @@ class SendIn(BaseModel):
 async def _my_context(request: Request) -> assessments.Context:
     user = current_user(request)
     commune = unit_of(user)
-    period = await assessments.current_period(commune.unit_set) if commune is not None and commune.kind == "commune" else None
+    is_commune = commune is not None and commune.kind == "commune"
+    period = await assessments.current_period(commune.unit_set) if is_commune else None
     if period is None:
         raise invalid("period", "none", assessments.NO_PERIOD)
     return await assessments.load(period, commune, user)

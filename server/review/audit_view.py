@@ -110,7 +110,7 @@ FIELDS: dict[str, str] = {
     "filters": N_("Filters"), "scored": N_("Scored"), "not_scorable": N_("Cannot be scored"), "count": N_("Count"),
     "rules": N_("Rule set"), "area": N_("Area"), "name": N_("Name"), "year": N_("Year"), "rule_set": N_("Rule set"),
     "unit_set": N_("Registry"), "form_versions": N_("Form versions accepted"), "opens_on": N_("Opens on"),
-    "closes_on": N_("Closes on"), "active": N_("Open for data collection"), "role": N_("Role"), "unit": N_("Unit"),
+    "closes_on": N_("Closes on"), "role": N_("Role"), "unit": N_("Unit"),
     "username": N_("User name"), "user": N_("User name"), "label": N_("Phone"), "revoked_at": N_("Revoked"),
     "commune_type": N_("Commune type"), "commune": N_("Commune"), "form": N_("Form"), "files": N_("Files"),
     "features": N_("Boundaries in the file"), "inserted": N_("New"), "replaced": N_("Replaced"),
@@ -420,7 +420,8 @@ def _value(key: str, value: Any, row: dict[str, Any], names: _Names) -> str:
 
 
 def _changes(row: dict[str, Any], names: _Names) -> list[Change]:
-    before = row["before"] if isinstance(row["before"], dict) else ({} if row["before"] is None else {"value": row["before"]})
+    before = row["before"] if isinstance(row["before"], dict) else \
+        ({} if row["before"] is None else {"value": row["before"]})
     after = row["after"] if isinstance(row["after"], dict) else ({} if row["after"] is None else {"value": row["after"]})
     out = []
     for key in [*before, *[k for k in after if k not in before]]:

@@ -16,7 +16,7 @@ FINAL_STATES = ("recognised", "not_recognised")
 class AreaStats:
     name: str
     communes: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: {state: 0 for state in STATES})
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
     previous_recognised: int | None = None
     previous_communes: int | None = None
 

@@ -84,7 +84,8 @@ def print_texts(document: Document, entries: list[EntryRow]) -> dict[str, object
         return {
             "lang": EXPORT_LANGUAGE, "title": parts[0].title, "subtitle": document.subtitle,
             "headers": [gettext(h) for h in HEADERS],
-            "sections": [{"title": part.title, "rows": [[format_number(cell) if isinstance(cell, int) else cell for cell in _cells(entry)]
+            "sections": [{"title": part.title,
+                          "rows": [[format_number(cell) if isinstance(cell, int) else cell for cell in _cells(entry)]
                                    for entry in part.entries],
                           "provisional": [i for i, entry in enumerate(part.entries) if entry.provisional],
                           "count": gettext(N_("%(count)s communes."), count=format_number(len(part.entries)))}

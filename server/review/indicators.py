@@ -17,7 +17,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, cache
 from typing import Any
 
 from forms import registry as form_registry
@@ -48,7 +48,7 @@ class Reported:
     last_id: int = 0  # the newest submission counted: an approval sets aside any newer one
 
 
-@lru_cache(maxsize=None)
+@cache
 def _form(form_id: str, version: int) -> FormVersion:
     return form_registry.get_form(form_id, version)
 
@@ -215,7 +215,7 @@ def parse_value(rules: RuleSet, indicator: str, raw: str) -> Value:
     return number
 
 
-@lru_cache(maxsize=None)
+@cache
 def count_maximum(indicator: str) -> int:
     """The largest correction of a count: the max of the newest annual form field collecting it, else MAX_COUNT."""
     for form in reversed(form_registry.default_registry().versions(ANNUAL)):

@@ -23,7 +23,7 @@ from server.core.templating import render_off_loop
 from server.history import figures as history_figures
 from forms import registry as form_registry
 from server.core.strict import DATABASE_MAX, MAX_PAGE, parse_int
-from server.review import assessments, deadlines, flags, indicators, lists, queue, scoring_service, submission_view
+from server.review import assessments, deadlines, flags, indicators, lists, queue, submission_view
 from server.review.missing import what_is_missing
 from server.review.states import ACTION_LABELS, FROZEN, STATE_LABELS, STATES, allowed_actions
 from server.core.tables import Period, Unit, User

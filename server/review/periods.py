@@ -102,11 +102,11 @@ def as_dict(period: Period) -> dict[str, Any]:
 async def save(period: Period | None, values: PeriodInput, user: User, ip: str | None = None) -> Period:
     """Open a new period or change one; the rule set of a period with stored scores cannot change."""
     before = as_dict(period) if period else None
-    if period is not None and (values.rule_set, values.unit_set) != (period.rule_set, period.unit_set):
-        if await Assessment.exists().where(Assessment.period == period.id).run():
-            raise InputError([FieldError("rule_set", "in_use", N_(
-                "This period already has assessments: its rule set and registry can no longer change. "
-                "Open a new period instead."))])
+    if period is not None and (values.rule_set, values.unit_set) != (period.rule_set, period.unit_set) \
+            and await Assessment.exists().where(Assessment.period == period.id).run():
+        raise InputError([FieldError("rule_set", "in_use", N_(
+            "This period already has assessments: its rule set and registry can no longer change. "
+            "Open a new period instead."))])
     row = period or Period()
     if period is None or values.rule_set != period.rule_set:  # a new rule set starts at its version in force
         in_force = await versions.in_force(values.rule_set)

@@ -13,9 +13,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from forms.indicators import INDICATORS
 
 CHECKS_DIR = Path(__file__).parent / "checks"
-Number = Union[StrictInt, float]
+Number = StrictInt | float
 
 
 class _Model(BaseModel):
@@ -84,7 +84,7 @@ class SameValueCheck(_Check):
     min_value: StrictInt = 1
 
 
-Check = Annotated[Union[RatioCheck, CountCheck, ExactlyCheck, ChangeCheck, SameValueCheck], Field(discriminator="kind")]
+Check = Annotated[RatioCheck | CountCheck | ExactlyCheck | ChangeCheck | SameValueCheck, Field(discriminator="kind")]
 
 
 class CheckSet(_Model):
@@ -96,7 +96,7 @@ class CheckSet(_Model):
     def _known_keys_and_unique_ids(self) -> CheckSet:
         ids = [check.id for check in self.checks]
         doubles = sorted({i for i in ids if ids.count(i) > 1})
-        unknown = sorted({f"{check.id}: {key}" for check in self.checks for key in check.keys() if key not in INDICATORS})
+        unknown = sorted({f"{check.id}: {key}" for check in self.checks for key in check if key not in INDICATORS})
         problems = ([f"check ids used twice: {doubles}"] if doubles else []) + \
             ([f"keys not in the data dictionary: {unknown}"] if unknown else [])
         if problems:
@@ -116,7 +116,7 @@ class Flag:
     fingerprint: str  # of the check and the values it read: a change of them raises the flag again
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(rule_set: str) -> CheckSet | None:
     """The checks of a rule set (None if it has no check file)."""
     path = CHECKS_DIR / f"{rule_set}.yaml"
@@ -133,7 +133,7 @@ def run(checks: CheckSet | None, values: dict[str, Any], previous: dict[str, Any
     for check in checks.checks:
         found = _RUNNERS[check.kind](check, values, previous or {})
         if found is not None:
-            seen = {key: values.get(key) for key in check.keys()}
+            seen = {key: values.get(key) for key in check}
             if check.kind == "change":
                 seen["previous"] = (previous or {}).get(check.input)
             digest = hashlib.sha256(json.dumps([check.id, seen], sort_keys=True, default=str).encode()).hexdigest()

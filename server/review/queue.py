@@ -55,7 +55,8 @@ async def area_rows(period: Period, area: Unit | None) -> list[QueueRow]:
     """Every commune of the area (the whole registry set of the period for None) with its state and score."""
     if area is not None and area.unit_set != period.unit_set:
         return []
-    units = Unit.select(Unit.id, Unit.code, Unit.name, Unit.name_ascii, Unit.commune_type, Unit.parent.name.as_alias("parent")).where(
+    units = Unit.select(Unit.id, Unit.code, Unit.name, Unit.name_ascii, Unit.commune_type,
+                        Unit.parent.name.as_alias("parent")).where(
         (Unit.unit_set == period.unit_set) & (Unit.kind == "commune"))
     assessments = Assessment.select(Assessment.id, Assessment.commune, Assessment.state, Assessment.version,
                                     Assessment.updated_at).where(Assessment.period == period.id)
@@ -75,7 +76,8 @@ async def area_rows(period: Period, area: Unit | None) -> list[QueueRow]:
         found = by_commune.get(unit["id"])
         score = latest.get(found["id"]) if found else None
         out.append(QueueRow(
-            commune_id=unit["id"], code=unit["code"], name=unit["name"], name_ascii=unit["name_ascii"], parent=unit["parent"] or "",
+            commune_id=unit["id"], code=unit["code"], name=unit["name"], name_ascii=unit["name_ascii"],
+            parent=unit["parent"] or "",
             commune_type=unit["commune_type"],
             state=effective_state(found["state"] if found else None, unit["id"] in data),
             version=found["version"] if found else 0,
@@ -108,7 +110,7 @@ def _sort(rows: list[QueueRow], sort: str, descending: bool) -> list[QueueRow]:
 def build(rows: list[QueueRow], *, state: str | None = None, search: str | None = None, sort: str = "name",
           descending: bool = False, page: int = 1) -> Queue:
     """Counts per state, then filter by state, search without diacritics ("hoan kiem"), sort, page."""
-    counts = {name: 0 for name in STATES}
+    counts = dict.fromkeys(STATES, 0)
     for row in rows:
         counts[row.state] += 1
     chosen = rows

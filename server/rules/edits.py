@@ -120,7 +120,8 @@ def apply_form(rules: RuleSet, data: dict[str, str]) -> dict[str, Any]:
             return current
         value = whole(raw.strip())
         if value is not None and value < 0:
-            errors.append(FieldError(name, "negative", N_("%(value)s is below 0: points, maxima and thresholds are 0 or more."), {"value": str(value)}))
+            errors.append(FieldError(name, "negative", N_("%(value)s is below 0: points, maxima and thresholds are 0 "
+                                                          "or more."), {"value": str(value)}))
             return current
         if value is None:
             errors.append(FieldError(name, "not_a_number", N_("%(value)s is not a whole number (write digits only, "

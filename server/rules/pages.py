@@ -285,5 +285,5 @@ async def remove_area(request: Request, period_id: FromPath[int], area_id: FromP
     return Redirect(f"/admin/periods/{period_id}?saved=1#areas", status_code=303)
 
 
-ROUTES = [save_area, remove_area, index, upload, new_draft, version_page, version_table, check, publish, discard, edit_page, save_edit,
-          whatif_page, whatif_table, apply_to_period]
+ROUTES = [save_area, remove_area, index, upload, new_draft, version_page, version_table, check, publish, discard, edit_page,
+          save_edit, whatif_page, whatif_table, apply_to_period]

@@ -490,7 +490,8 @@ class _Reader:
         number = whole(value)
         if number is not None and number < 0:
             self.bad.append(loc)
-            self.problem(table, row, key, N_("%(value)s is below 0: points, maxima and thresholds are 0 or more."), value=number)
+            self.problem(table, row, key, N_("%(value)s is below 0: points, maxima and thresholds are 0 or more."),
+                         value=number)
             return 0
         if number is None:
             self.bad.append(loc)

@@ -282,7 +282,8 @@ async def save_draft(row: RuleVersion, document: dict[str, Any], user: User, see
         raise InputError([FieldError(where or "document", "invalid", msgid, params)
                           for where, msgid, params in problems_as_errors(problems)])
     before = items.items_of(row.document)
-    edited = {key for key, item in items.items_of(document).items() if key not in before or before[key].content != item.content}
+    edited = {key for key, item in items.items_of(document).items()
+              if key not in before or before[key].content != item.content}
     edited |= {key for key in before if key not in items.items_of(document)}
     if not edited:
         raise invalid("document", "unchanged", N_("Nothing was changed."))
