@@ -351,7 +351,6 @@ def decision(source: Source) -> Paper:
     year = source.period.year
     place = place_name(source.area)
     number = source.row.decision_number if source.final else None
-    number or f"{BLANK}/QĐ-{head['_symbol']}"
     signed_on = source.decision_day
     area_committee = committee(source.area)
     body = [

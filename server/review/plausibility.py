@@ -96,7 +96,8 @@ class CheckSet(_Model):
     def _known_keys_and_unique_ids(self) -> CheckSet:
         ids = [check.id for check in self.checks]
         doubles = sorted({i for i in ids if ids.count(i) > 1})
-        unknown = sorted({f"{check.id}: {key}" for check in self.checks for key in check if key not in INDICATORS})
+        unknown = sorted({f"{check.id}: {key}" for check in self.checks
+                          for key in check.keys() if key not in INDICATORS})  # noqa: SIM118 - a check, not a dict
         problems = ([f"check ids used twice: {doubles}"] if doubles else []) + \
             ([f"keys not in the data dictionary: {unknown}"] if unknown else [])
         if problems:
@@ -133,7 +134,7 @@ def run(checks: CheckSet | None, values: dict[str, Any], previous: dict[str, Any
     for check in checks.checks:
         found = _RUNNERS[check.kind](check, values, previous or {})
         if found is not None:
-            seen = {key: values.get(key) for key in check}
+            seen = {key: values.get(key) for key in check.keys()}  # noqa: SIM118 - a check, not a dict
             if check.kind == "change":
                 seen["previous"] = (previous or {}).get(check.input)
             digest = hashlib.sha256(json.dumps([check.id, seen], sort_keys=True, default=str).encode()).hexdigest()
