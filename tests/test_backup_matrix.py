@@ -185,9 +185,15 @@ def test_photos_and_decisions_travel_with_the_backup(client, filled: dict[str, i
     (out.parent / f"{out.name}.files.tar").unlink()  # an operator who copied only the database file
     for relative in originals:
         (target / relative).unlink()
-    lacking = phuhop("restore", "--force", str(out), env=env)
-    assert lacking.returncode != 0 and "names 1 photos or decisions" in lacking.stderr, lacking.stderr
-    assert "attachments/" in lacking.stderr and "There is no" in lacking.stdout
+    phuhop("users", "create", "kept.admin", "--role", "admin", "--password", "Kept-admin-pass-1", env=env)
+    refused = phuhop("restore", "--force", str(out), env=env)  # refused before anything is replaced
+    assert refused.returncode != 0 and "names 1 photos or signed decisions" in refused.stderr, refused.stderr
+    assert "attachments/" in refused.stderr and "nothing was restored" in refused.stderr
+    assert phuhop("users", "unlock", "kept.admin", env=env).returncode == 0  # the database it would have replaced
+    accepted = phuhop("restore", "--force", "--without-files", str(out), env=env)
+    assert accepted.returncode == 0, accepted.stderr
+    assert "Warning: the restored database names 1 photos or decisions" in accepted.stdout
+    assert phuhop("users", "unlock", "kept.admin", env=env).returncode != 0
 
 
 # ---------------------------------------------------------------- a missing or empty database

@@ -36,7 +36,9 @@ def backup_command(out: Path) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
 @click.option("--check", "check_only", is_flag=True, help="Only check the backup and say what it holds.")
-def restore_command(file: Path, force: bool, check_only: bool) -> None:
+@click.option("--without-files", is_flag=True,
+              help="Restore the database even though photos or signed decisions it names are in no archive.")
+def restore_command(file: Path, force: bool, check_only: bool, without_files: bool) -> None:
     """Check the backup FILE, say what it holds, bring it back into the configured database, migrate it.
 
     Stop the server first (a restore is refused while a server uses the database): a restore
@@ -46,7 +48,7 @@ def restore_command(file: Path, force: bool, check_only: bool) -> None:
     from server.core.settings import get_settings
 
     try:
-        done = restore(file, force=force, check_only=check_only, say=click.echo)
+        done = restore(file, force=force, check_only=check_only, without_files=without_files, say=click.echo)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     if done.after is None:
@@ -59,9 +61,11 @@ def restore_command(file: Path, force: bool, check_only: bool) -> None:
         click.echo(f"Photos and decisions: {done.files_added:,} files added to {get_settings().data_dir.resolve()} "
                    f"(the archive holds {done.files.text()}).")
     if done.lacking:
-        raise click.ClickException(f"the restored database names {len(done.lacking):,} photos or decisions that "
-                                   f"{get_settings().data_dir.resolve()} does not have, e.g. "
-                                   f"{', '.join(done.lacking[:3])}: restore them from the backup's .files.tar")
+        message = (f"the restored database names {len(done.lacking):,} photos or decisions that "
+                   f"{get_settings().data_dir.resolve()} does not have, e.g. {', '.join(done.lacking[:3])}")
+        if not without_files:
+            raise click.ClickException(f"{message}: restore them from the backup's .files.tar")
+        click.echo(f"Warning: {message} (--without-files).")
 
 
 COMMANDS = [backup_command, restore_command]

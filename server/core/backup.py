@@ -128,8 +128,7 @@ def _contents(source: _SQL | _Archive) -> Contents:
     if audit in contents.rows:
         newest = source.newest(audit, "at")
         contents.newest_entry = str(newest)[:19] if newest is not None else None
-    if isinstance(source, _SQL):
-        contents.named_files = source.named_files()
+    contents.named_files = source.named_files()
     return contents
 
 
@@ -286,6 +285,8 @@ def describe_backup(file: Path) -> Contents:
 _COPY = re.compile(r'^COPY (?:"?[^".\s]+"?\.)?"?([^"\s]+)"? \((.*)\) FROM stdin;$')
 _DISTINCT = {Period._meta.tablename: ("rule_set",), Submission._meta.tablename: ("form_id", "form_version")}
 _NEWEST = {AuditLog._meta.tablename: "at"}  # the columns `_contents` asks about
+_NAMING = {Submission._meta.tablename: ("id", "uuid"), SubmissionPhoto._meta.tablename: ("submission", "stored_name"),
+           CertificationList._meta.tablename: ("decision_pdf_sha256",)}  # the columns that name files
 
 
 class _Archive:
@@ -296,10 +297,13 @@ class _Archive:
         self.counts: dict[str, int] = {}
         self.distinct_values: dict[str, set[tuple]] = {}
         self.newest_values: dict[str, str | None] = {}
+        self.naming: dict[str, list[tuple]] = {}
         for table, columns, rows in _copy_blocks(file):
             picked = [columns.index(name) for name in _DISTINCT.get(table, ()) if name in columns]
             newest = columns.index(_NEWEST[table]) if _NEWEST.get(table) in columns else None
+            naming = [columns.index(name) for name in _NAMING.get(table, ()) if name in columns]
             values: set[tuple] = set()
+            named: list[tuple] = []
             count, latest = 0, None
             for row in rows:
                 count += 1
@@ -307,7 +311,10 @@ class _Archive:
                     values.add(tuple(row[i] for i in picked))
                 if newest is not None and row[newest] != "\\N":
                     latest = max(latest or row[newest], row[newest])
+                if naming and len(naming) == len(_NAMING[table]):
+                    named.append(tuple(row[i] for i in naming))
             self.counts[table], self.distinct_values[table], self.newest_values[table] = count, values, latest
+            self.naming[table] = named
         self.tables = set(self.counts)
 
     def count(self, table: str) -> int:
@@ -318,6 +325,15 @@ class _Archive:
 
     def newest(self, table: str, column: str) -> object:
         return self.newest_values[table]
+
+    def named_files(self) -> set[str]:
+        """The photos and signed decisions the archive's rows name, as `_SQL.named_files` says them."""
+        photo, submission, listing = (SubmissionPhoto._meta.tablename, Submission._meta.tablename,
+                                      CertificationList._meta.tablename)
+        uuids = dict(self.naming.get(submission, []))
+        named = {f"attachments/{uuids[owner]}/{stored}" for owner, stored in self.naming.get(photo, [])
+                 if owner in uuids}
+        return named | {f"decisions/{sha}.pdf" for (sha,) in self.naming.get(listing, []) if sha != "\\N"}
 
 
 def _copy_blocks(file: Path) -> Iterator[tuple[str, list[str], Iterator[list[str]]]]:
@@ -360,11 +376,13 @@ class RestoreDone:
     lacking: list[str] = field(default_factory=list)  # files the restored database names that the data dir lacks
 
 
-def restore(file: Path, *, force: bool = False, check_only: bool = False, settings: Settings | None = None,
-            say: Callable[[str], None] = lambda _: None) -> RestoreDone:
+def restore(file: Path, *, force: bool = False, check_only: bool = False, without_files: bool = False,
+            settings: Settings | None = None, say: Callable[[str], None] = lambda _: None) -> RestoreDone:
     """Check the backup, say what it holds (`say`), then bring it back into the configured database and migrate.
 
-    `check_only`: stop after checking and describing the backup (nothing is touched).
+    `check_only`: stop after checking and describing the backup (nothing is touched). A backup whose rows
+    name photos or decisions that neither its files archive nor the data directory holds is refused before
+    anything is replaced, unless `without_files` accepts restoring the database without them.
     """
     settings = settings or get_settings()
     file = Path(file)
@@ -391,6 +409,18 @@ def restore(file: Path, *, force: bool = False, check_only: bool = False, settin
     else:
         say(f"There is no {files_path} beside it: photos and signed decisions are not in this backup "
             f"(those already in {settings.data_dir.resolve()} are kept).")
+    archived = set(files.sizes) if files is not None else set()
+    unrecoverable = sorted(name for name in held.named_files or set()
+                           if name not in archived and not (settings.data_dir / name).is_file())
+    if unrecoverable:
+        where = f"{files_path}" if files is not None else f"{files_path} (missing)"
+        if not without_files:
+            raise BackupError(
+                f"the backup names {len(unrecoverable):,} photos or signed decisions that neither {where} nor "
+                f"{settings.data_dir.resolve()} holds, e.g. {', '.join(unrecoverable[:3])}: put the backup's "
+                f".files.tar beside it, or add --without-files to restore the database without them; "
+                f"nothing was restored")
+        say(f"Restoring without {len(unrecoverable):,} photos or signed decisions the backup names (--without-files).")
     if check_only:
         return RestoreDone(file, engine, held, None, None, files)
     try:
