@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
@@ -27,13 +27,14 @@ from server.maps import boundary_pages, public_pages
 from server.registry import admin_pages as registry_pages
 from server.openrosa import ROUTES as OPENROSA_ROUTES
 from server.openrosa import admin_pages as odk_admin_pages
+from server.openrosa.routes import openrosa_error
 from server.review import admin_pages, list_pages, submission_pages
 from server.rules import pages as rules_pages
 from server.review import api as review_api
 from server.review import pages as review_pages
 from server.accounts.auth import SessionUserMiddleware
 from server.core.db import close_pool, open_pool
-from server.core.errors import EXCEPTION_HANDLERS
+from server.core.errors import EXCEPTION_CLASSES, handle_exception
 from server.core.middleware import SMALL_REPLY, LanguageMiddleware, add_security_headers
 from server.core.requests import SafeRequest, sane_static_path
 from server.core.settings import get_settings
@@ -47,6 +48,14 @@ litestar_routes.parsers_map[int] = path_int
 
 STATIC_DIRS = [Path(__file__).parent / "static", Path(__file__).parent.parent / "forms" / "static"]
 MACHINE_PATHS = ["/openrosa"]  # token-authenticated clients: no cookies, so no CSRF
+
+
+def _handle_exception(request: Request, exc: Exception) -> Response:
+    """Errors before any route is found (404, 405) under /openrosa are OpenRosa messages too: Collect shows
+    their text, where an HTML page would reach it as garbage."""
+    if request.url.path.startswith("/openrosa/"):
+        return openrosa_error(request, exc)
+    return handle_exception(request, exc)
 
 # Server-rendered pages (Jinja2, phone-first), then the JSON API (OpenAPI at /schema) and OpenRosa.
 PAGE_ROUTES = [*account_pages.ROUTES, *collect_pages.ROUTES, *offline.ROUTES, *public_pages.ROUTES, *boundary_pages.ROUTES,
@@ -85,7 +94,7 @@ def create_app() -> Litestar:
             render_plugins=[JsonRenderPlugin()],
             description="Submissions and forms of the child-friendly commune assessment.",
         ),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=dict.fromkeys(EXCEPTION_CLASSES, _handle_exception),
         before_send=[add_security_headers, offline.add_user_header],
         on_startup=[open_pool],
         on_shutdown=[close_pool],

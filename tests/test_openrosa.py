@@ -193,6 +193,9 @@ def test_unknown_and_draft_versions_are_refused(client, token) -> None:
     assert unknown.status_code == 404 and "no form play-area version 7" in message_of(unknown)
     draft = post(client, token, xml.replace(b'version="1"', b'version="2"'))
     assert draft.status_code == 400 and "not published" in message_of(draft)
+    for blank in (b'version=""', b'version=" "', b""):  # never read as a version 0 the phone did not send
+        none = post(client, token, xml.replace(b'version="1"', blank))
+        assert none.status_code == 400 and "does not say which version" in message_of(none), blank
 
 
 def test_same_instance_id_from_another_collaborator_is_a_conflict(client, token, world) -> None:
@@ -214,6 +217,17 @@ def test_wrong_token_is_401_everywhere(client, token) -> None:
                      post(client, wrong, b"<data id='play-area'/>"), client.get("/openrosa/formList")):
         assert response.status_code == 401
         assert response.headers["X-OpenRosa-Version"] == "1.0"
+        assert response.headers["content-type"] == "text/xml; charset=utf-8"  # HEAD included
+
+
+def test_paths_no_route_answers_are_openrosa_messages_too(client, token) -> None:
+    """404 and 405 come before any route is found: still OpenRosa XML, never an HTML page."""
+    for response, status in ((client.get(f"{base(token)}/submission"), 405), (client.head(f"{base(token)}/formList"), 405),
+                             (client.get(f"{base(token)}/nonexistent"), 404), (client.get("/openrosa/nonexistent"), 404)):
+        assert response.status_code == status
+        assert response.headers["content-type"] == "text/xml; charset=utf-8"
+        if response.content:
+            assert message_of(response)
 
 
 def test_revoked_token_is_401(client, token, world) -> None:

@@ -153,4 +153,3 @@ def handle_exception(request: Request, exc: Exception) -> Response:
 # router that wants every error in its own format, as /openrosa does, maps the same classes).
 EXCEPTION_CLASSES = (HTTPException, Exception, PermissionDeniedException, OverflowError, PostgresDataError,
                      sqlite3.OperationalError, PostgresDiskFull, PostgresReadOnly)
-EXCEPTION_HANDLERS = dict.fromkeys(EXCEPTION_CLASSES, handle_exception)

@@ -23,7 +23,7 @@ from server.maps import fonts
 Format = Literal["png", "svg"]
 FORMATS: tuple[str, ...] = ("png", "svg")
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml", "geojson": "application/geo+json",
-               "csv": "text/csv; charset=utf-8",
+               "csv": "text/csv",  # Litestar adds "; charset=utf-8" to text types
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 RENDER_LOCK = threading.Lock()
 # No dates or versions in the files: the same data gives the same bytes (and ETag).

@@ -39,7 +39,7 @@ class InstanceError(Exception):
 @dataclass(frozen=True)
 class Instance:
     form_id: str
-    version: int | None
+    version: int
     instance_id: UUID
     root: Element
     deprecated_id: UUID | None = None  # an ODK Collect edit: the instanceID of the submission it replaces
@@ -62,8 +62,11 @@ def read_instance(content: bytes) -> Instance:
     if not form_id:
         raise InstanceError(N_("The submission does not say which form it answers (no id on its root element)."))
     raw_version = (root.get("version") or "").strip()
-    version = parse_int(raw_version, minimum=1, maximum=MAX_FORM_VERSION) if raw_version else None
-    if raw_version and version is None:
+    if not raw_version:  # every form phuhop serves carries one: a phone never sends none
+        raise InstanceError(N_("The submission does not say which version of the form it answers (no version on "
+                               "its root element)."))
+    version = parse_int(raw_version, minimum=1, maximum=MAX_FORM_VERSION)
+    if version is None:
         raise InstanceError(N_("The form version %(version)s of the submission is not a version number."),
                             version=raw_version[:20])
     meta = next((child for child in root if _local(child.tag) == "meta"), None)

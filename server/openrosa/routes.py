@@ -110,7 +110,7 @@ async def submission_head(token: FromPath[str]) -> Response[None]:
     """Collect asks first: 204 with the largest body it may send."""
     device = await _device(token)
     if isinstance(device, Response):
-        return Response(None, status_code=device.status_code, headers=OPENROSA_HEADERS)
+        return Response(b"", status_code=device.status_code, headers=OPENROSA_HEADERS, media_type=_XML)
     return Response(None, status_code=204,
                     headers={**OPENROSA_HEADERS, "X-OpenRosa-Accept-Content-Length": str(MAX_BODY)})
 
@@ -135,7 +135,7 @@ async def submission(request: Request, token: FromPath[str]) -> Response:
     except InstanceError as bad:
         return _refused(400, bad.message, **bad.params)
     try:
-        form = form_registry.get_form(instance.form_id, instance.version or 0)
+        form = form_registry.get_form(instance.form_id, instance.version)
     except form_registry.FormNotAccepted as unknown:
         return _refused(404, unknown.message, **unknown.params)
     ip = request.client.host if request.client else None
@@ -185,7 +185,7 @@ missing_token_submission = post("/submission", include_in_schema=False, name="op
                                 status_code=401)(_no_token)
 
 
-def _on_error(request: Request, exc: Exception) -> Response:
+def openrosa_error(request: Request, exc: Exception) -> Response:
     """Every error inside /openrosa is an OpenRosa message too (413 from the body limit, a full disk, 500),
     with the header: the phone shows the message; an HTML page would reach it as garbage."""
     exc = as_http(request, exc)
@@ -203,6 +203,6 @@ def _on_error(request: Request, exc: Exception) -> Response:
 router = Router(
     path="/openrosa",
     route_handlers=[form_list, form_download, submission_head, submission, missing_token_list, missing_token_submission],
-    exception_handlers=dict.fromkeys(EXCEPTION_CLASSES, _on_error),
+    exception_handlers=dict.fromkeys(EXCEPTION_CLASSES, openrosa_error),
     request_max_body_size=MAX_BODY,
 )

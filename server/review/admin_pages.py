@@ -124,7 +124,7 @@ async def audit_export(request: Request, action: Filter = "", username: Filter =
                            after={"format": "csv", "rows": len(rows), "filters": filters})
     now = datetime.now(TIMEZONE)
     name = export_name("nhật ký hệ thống", now.strftime("%Y-%m-%d"), now.strftime("%H%M"), ext="csv")
-    return Response(audit_log.to_csv(await audit_view.explain(rows)), media_type="text/csv; charset=utf-8",
+    return Response(audit_log.to_csv(await audit_view.explain(rows)), media_type="text/csv",
                     headers={"content-disposition": attachment(name)})
 
 

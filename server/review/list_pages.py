@@ -29,7 +29,7 @@ from server.core.tables import CertificationList, Period, User
 
 UNFINISHED_SUFFIX = {"draft": "dự thảo", "posted": "niêm yết lấy ý kiến"}
 """Exports are annexes in Vietnamese (see `exports`): so are their file names."""
-EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
+EXPORT_TYPES = {"csv": "text/csv",  # Litestar adds "; charset=utf-8" to text types
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
