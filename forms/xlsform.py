@@ -293,7 +293,8 @@ def _language(name: str) -> str | None:
     return code if code in LANGUAGES else None
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A spreadsheet cell as the text a person typed (4.0 → "4", True → "yes"); also read by rule-set sheets."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -308,8 +309,8 @@ class _Sheet:
 
     def __init__(self, name: str, rows: list[tuple[Any, ...]], default_language: str) -> None:
         self.name = name
-        self.headers = [_cell_text(value) for value in (rows[0] if rows else ())]
-        self.rows = [(number, [_cell_text(value) for value in row]) for number, row in enumerate(rows[1:], start=2)]
+        self.headers = [cell_text(value) for value in (rows[0] if rows else ())]
+        self.rows = [(number, [cell_text(value) for value in row]) for number, row in enumerate(rows[1:], start=2)]
         self.columns: dict[tuple[str, str | None], int] = {}
         self.other_language: dict[int, str] = {}
         for index, header in enumerate(self.headers):
@@ -388,8 +389,8 @@ class _Reader:
         return self.finish(data)
 
     def read_settings(self, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
-        headers = [_cell_text(value).lower() for value in (rows[0] if rows else ())]
-        values = [_cell_text(value) for value in (rows[1] if len(rows) > 1 else ())]
+        headers = [cell_text(value).lower() for value in (rows[0] if rows else ())]
+        values = [cell_text(value) for value in (rows[1] if len(rows) > 1 else ())]
         found = {header: values[index] for index, header in enumerate(headers) if header and index < len(values)}
         language = _language(found.get("default_language", "")) or "vi"
         sheet = _Sheet("settings", rows[:2], language)

@@ -32,7 +32,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from forms.xlsform import SheetProblem
+from forms.xlsform import SheetProblem, cell_text
 from scoring import COMMUNE_TYPE_LABELS, COMMUNE_TYPES
 from scoring.ruleset import BandsLine, BooleanLine, RuleSet, check_document
 from server.core.export_cells import xlsx_bytes
@@ -442,7 +442,7 @@ class _Reader:
         wanted.update({_fold(title.split("\n")[1]): key for key, title in columns if "\n" in title})
         for number, cells in enumerate(rows[:10], start=1):
             found: dict[str, int] = {}
-            headers = [_text(cell) for cell in cells]
+            headers = [cell_text(cell) for cell in cells]
             for index, header in enumerate(headers):
                 for part in header.split("\n"):
                     key = wanted.get(_fold(part))
@@ -458,7 +458,7 @@ class _Reader:
                                      column=title.split("\n")[0])
                 for index, header in enumerate(headers):
                     if header and index not in found.values() and any(
-                            _text(cells[index]) for _, cells in table.rows if index < len(cells)):
+                            cell_text(cells[index]) for _, cells in table.rows if index < len(cells)):
                         self.problem(name, number, None, N_("The column %(column)s is not read: its cells are "
                                                             "ignored."), error=False, column=header.split("\n")[0])
                 if self.errors:
@@ -474,7 +474,7 @@ class _Reader:
         value = table.get(cells, key)
         if isinstance(value, (datetime, date)):
             value = value.isoformat()[:10]
-        text = unicodedata.normalize("NFC", _text(value))
+        text = unicodedata.normalize("NFC", cell_text(value))
         if required and not text:
             self.problem(table, row, key, N_("This cell must not be empty."))
             if loc is not None:
@@ -495,7 +495,7 @@ class _Reader:
             return 0
         if number is None:
             self.bad.append(loc)
-            if value is None or _text(value) == "":
+            if value is None or cell_text(value) == "":
                 self.problem(table, row, key, N_("Enter a whole number here."))
             else:
                 self.problem(table, row, key, N_("%(value)s is not a whole number (write digits only, for "
@@ -503,7 +503,7 @@ class _Reader:
         return 0 if number is None else number
 
     def flag(self, table: _Table, row: int, cells: list[Any], key: str) -> bool:
-        text = _fold(_text(table.get(cells, key)))
+        text = _fold(cell_text(table.get(cells, key)))
         if text in ("", "khong", "no", "false", "0"):
             return False
         if text in ("tam tinh", "x", "co", "yes", "provisional", "true", "1"):
@@ -516,7 +516,7 @@ class _Reader:
         found: dict[str, tuple[int, list[Any]]] = {}
         keys = {key for key, _ in ABOUT_FIELDS}
         for number, cells in table.rows:
-            key = _text(table.get(cells, "key"))
+            key = cell_text(table.get(cells, "key"))
             if key in keys:
                 found[key] = (number, cells)
         for key, label in ABOUT_FIELDS:
@@ -560,7 +560,7 @@ class _Reader:
         self.place(("thresholds",), table, table.header_row, "key")
         out: dict[str, Any] = {}
         for number, cells in table.rows:
-            if not any(_text(cell) for cell in cells):
+            if not any(cell_text(cell) for cell in cells):
                 continue
             key = self.text(table, number, cells, "key")
             if key not in COMMUNE_TYPES:
@@ -586,7 +586,7 @@ class _Reader:
         types.update({kind: kind for kind in INDICATOR_TYPES})
         out: dict[str, Any] = {}
         for number, cells in table.rows:
-            if not any(_text(cell) for cell in cells):
+            if not any(cell_text(cell) for cell in cells):
                 continue
             key = self.text(table, number, cells, "key", required=True)
             if key and not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", key):
@@ -622,13 +622,13 @@ class _Reader:
         line: dict[str, Any] | None = None
         self.place(("criteria",), table, table.header_row, "criterion")
         for number, cells in table.rows:
-            if not any(_text(cell) for cell in cells):
+            if not any(cell_text(cell) for cell in cells):
                 continue
-            if _text(table.get(cells, "criterion")):
+            if cell_text(table.get(cells, "criterion")):
                 criterion = self.start_criterion(table, number, cells, len(criteria))
                 criteria.append(criterion)
                 line = None
-                if not _text(table.get(cells, "line")):
+                if not cell_text(table.get(cells, "line")):
                     self.problem(table, number, "line", N_("A criterion's first row also starts its first line: "
                                                            "write the line's number here."))
                     continue
@@ -639,7 +639,7 @@ class _Reader:
                 self.continued(table, number, cells, ("criterion_vi", "criterion_en", "criterion_max",
                                                       "criterion_provisional", "criterion_note"))
             at = ("criteria", len(criteria) - 1, "lines")
-            if _text(table.get(cells, "line")):
+            if cell_text(table.get(cells, "line")):
                 line = self.start_line(table, number, cells, at + (len(criterion["lines"]),), measures)
                 criterion["lines"].append(line)
             elif line is None:
@@ -655,7 +655,7 @@ class _Reader:
     def continued(self, table: _Table, number: int, cells: list[Any], keys: tuple[str, ...]) -> None:
         """A row that continues the one above must leave the cells of what it continues empty."""
         for key in keys:
-            if _text(table.get(cells, key)):
+            if cell_text(table.get(cells, key)):
                 self.problem(table, number, key, N_("This row continues the criterion or line above, so this cell "
                                                     "is not read; start a new criterion or line in the Criterion or "
                                                     "Line column, or empty the cell."), error=False)
@@ -719,7 +719,7 @@ class _Reader:
                 self.problem(table, number, "from", N_("A yes/no line has one row only (its points when the answer "
                                                        "is yes)."))
                 return
-            if _fold(low_text) not in ("", "co", "yes") or _text(table.get(cells, "to")):
+            if _fold(low_text) not in ("", "co", "yes") or cell_text(table.get(cells, "to")):
                 self.problem(table, number, "from", N_("A yes/no line earns its points for Có (yes): write Có here "
                                                        "and leave To empty."))
             for part, key in ((("points",), "points"), (("provisional",), "provisional")):
@@ -735,7 +735,7 @@ class _Reader:
                 self.problem(table, number, "from", N_("This line already has a row for a denominator of 0."))
                 return
             raw = table.get(cells, "points")
-            points: Any = "full" if _fold(_text(raw)) in (_fold(FULL_TEXT), "full", "du", "du diem") \
+            points: Any = "full" if _fold(cell_text(raw)) in (_fold(FULL_TEXT), "full", "du", "du diem") \
                 else self.integer(table, number, cells, "points", at + ("not_applicable", "points"))
             line["not_applicable"] = {"points": points, **({"provisional": True} if provisional else {})}
             return
@@ -786,23 +786,13 @@ def _unpacked_size(content: bytes) -> int:
         return 0
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _fold(text: str) -> str:
     """Compare headers and words without case, accents or spacing differences."""
     return " ".join(fold(str(text)).split())
 
 
 def _shown(value: Any) -> str:
-    text = _text(value)
+    text = cell_text(value)
     return text if len(text) <= 40 else text[:39] + "…"
 
 
@@ -813,7 +803,7 @@ def whole(value: Any) -> int | None:
         return value if abs(value) < 10**9 else None
     if isinstance(value, float):
         return int(value) if value.is_integer() and abs(value) < 10**9 else None
-    text = _text(value)
+    text = cell_text(value)
     return int(text) if re.fullmatch(r"-?[0-9]{1,9}", text) else None
 
 
