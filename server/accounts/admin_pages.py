@@ -7,7 +7,6 @@ import json
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -15,6 +14,7 @@ from server.accounts import admin
 from server.accounts.auth import ROLES, current_user, requires_role
 from server.accounts.users import AREA_KINDS
 from server.core.errors import FieldError, InputError
+from server.core.requests import chosen, form_with_file
 from server.core.filenames import attachment, export_name
 from server.core.i18n import N_
 from server.core.spreadsheets import MAX_ROWS
@@ -176,12 +176,9 @@ async def import_template(request: Request) -> Response:
       request_max_body_size=MAX_FILE)
 async def preview_import(request: Request) -> Template:
     """Read the uploaded list and check every row; nothing is stored."""
-    form = await request.form()
-    data = {key: value for key, value in form.items() if isinstance(value, str)}
-    upload = form.get("file")
+    data, file = await form_with_file(request)
     try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise InputError([FieldError("file", "required", N_("Choose a CSV or Excel file (.csv, .xlsx)."))])
+        upload = chosen(file)
         rows = admin.read_rows(await upload.read(), upload.filename, data.get("default_role", ""))
         preview = await admin.check_rows(rows, data.get("unit_set", "2025"))
     except InputError as refused:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.datastructures import UploadFile
 from litestar.connection import ASGIConnection
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.handlers import BaseRouteHandler
 
+from server.core.errors import FieldError, InputError
 from server.core.i18n import N_
 
 
@@ -30,3 +32,21 @@ async def sane_static_path(connection: ASGIConnection, _: BaseRouteHandler) -> N
     path = str(connection.path_params.get("file_path", ""))
     if "\x00" in path or any(len(part.encode()) > 255 for part in path.split("/")):
         raise NotFoundException()
+
+
+SPREADSHEET = N_("Choose a CSV or Excel file (.csv, .xlsx).")
+
+
+async def form_with_file(request: Request) -> tuple[dict[str, str], UploadFile | None]:
+    """A multipart form's text fields (to show again with an error) and its `file` part, if one was chosen."""
+    form = await request.form()
+    upload = form.get("file")
+    return ({key: value for key, value in form.items() if isinstance(value, str)},
+            upload if isinstance(upload, UploadFile) and upload.filename else None)
+
+
+def chosen(upload: UploadFile | None, message: str = SPREADSHEET) -> UploadFile:
+    """The uploaded file, or the error that names the `file` field."""
+    if upload is None:
+        raise InputError([FieldError("file", "required", message)])
+    return upload

@@ -7,14 +7,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from scoring import COMMUNE_TYPE_LABELS, COMMUNE_TYPES
 from server.accounts.auth import current_user, requires_role
-from server.core.errors import FieldError, InputError
-from server.core.i18n import N_
+from server.core.errors import InputError
+from server.core.requests import chosen, form_with_file
 from server.core.tables import Unit
 from server.registry import commune_types
 from server.registry.units import UNIT_SETS, communes_in
@@ -52,12 +51,9 @@ async def registry_page(request: Request,
       request_max_body_size=MAX_FILE)
 async def preview_types(request: Request) -> Template:
     """Read an uploaded list and show what it would change; nothing is stored."""
-    form = await request.form()
-    data = {key: value for key, value in form.items() if isinstance(value, str)}
-    upload = form.get("file")
+    data, file = await form_with_file(request)
     try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise InputError([FieldError("file", "required", N_("Choose a CSV or Excel file (.csv, .xlsx)."))])
+        upload = chosen(file)
         content = await upload.read()
         shown = await commune_types.preview(content, upload.filename, data.get("unit_set", "2025"),
                                             data.get("default_type", ""), data.get("reason", ""))
